@@ -108,14 +108,16 @@ def init(db: str | None, feeds_path: Path) -> None:
 
 
 def _summary_rows(results: list[FeedResult]) -> list[dict]:
-    return [dict(outlet=r.outlet, feed=r.feed or "", outcome=r.outcome, http=r.http_status,
-                 new=r.counts.new, changed=r.counts.changed, seen=r.counts.seen,
-                 seconds=f"{r.seconds:.1f}", next_fetch=r.next_fetch_at, error=r.error or "")
+    return [dict(outlet=r.outlet, feed=r.feed or "", url=r.url, outcome=r.outcome,
+                 http_status=r.http_status, new=r.counts.new, changed=r.counts.changed,
+                 seen=r.counts.seen, seconds=round(r.seconds, 3), next_fetch_at=r.next_fetch_at,
+                 error=r.error)
             for r in sorted(results, key=lambda r: (r.outcome not in ("error", "gone"), r.outlet, r.url))]
 
 
-SUMMARY_COLUMNS = ["outlet", "feed", "outcome", "http", "new", "changed", "seen", "seconds",
-                   "next_fetch", "error"]
+SUMMARY_COLUMNS = ["outlet", "feed", "url", "outcome", "http_status", "new", "changed", "seen",
+                   "seconds", "next_fetch_at", "error"]
+TABLE_COLUMNS = ["outlet", "feed", "outcome", "http_status", "new", "changed", "seen", "next_fetch_at"]
 
 
 def print_report(report: CollectReport, console: Console, quiet: bool, fmt: str) -> None:
@@ -124,8 +126,10 @@ def print_report(report: CollectReport, console: Console, quiet: bool, fmt: str)
         emit(_summary_rows(results), SUMMARY_COLUMNS, fmt, console)
         return
     if results:
-        emit(_summary_rows(results), SUMMARY_COLUMNS, "table", console,
+        emit(_summary_rows(results), TABLE_COLUMNS, "table", console,
              title=f"collect {cell(report.started_at)} UTC")
+    for r in report.failed:
+        console.print(f"[red]failed[/] {escape(r.error or r.outcome)}", highlight=False)
     new = sum(r.counts.new for r in report.results)
     changed = sum(r.counts.changed for r in report.results)
     took = ((report.finished_at or report.started_at) - report.started_at).total_seconds()

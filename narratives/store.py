@@ -142,6 +142,8 @@ def sync_config(session: Session, config: Config, now: datetime) -> None:
             for k, v in values.items():
                 setattr(row, k, v)
             row.updated_at = now
+    session.flush()  # outlets before the feeds that reference them
+    for outlet in config.outlets:
         for spec in outlet.feeds:
             configured_urls.add(spec.url)
             feed = feeds.get(spec.url)

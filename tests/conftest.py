@@ -1,0 +1,118 @@
+"""Shared fixtures: a real loopback HTTP server, a real SQLite file, feed builders.
+
+Usage in a test::
+
+    def test_x(server, store):
+        url = server.add("/a.xml", static(rss_doc(items(3))))
+        report = collect_once(store, config_for({"a": [url]}))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+from sqlalchemy import text
+
+from narratives.collect import CollectOptions, CollectReport, collect_pass
+from narratives.config import Config, FeedSpec, Outlet
+from narratives.fetch import FetchSettings
+from narratives.loopback import LoopbackServer
+from narratives.store import open_store
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def server():
+    with LoopbackServer() as s:
+        yield s
+
+
+class Store:
+    """A real SQLite store in a temp dir."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.url = f"sqlite:///{path}"
+        self.engine = open_store(self.url, datetime.utcnow())
+
+    def rows(self, sql: str, **params) -> list:
+        with self.engine.connect() as c:
+            return c.execute(text(sql), params).all()
+
+    def scalar(self, sql: str, **params):
+        with self.engine.connect() as c:
+            return c.execute(text(sql), params).scalar()
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "store.db")
+    yield s
+    s.engine.dispose()
+
+
+def outlet(oid: str, urls: Iterable[str], affiliation: str = "independent", **kw) -> Outlet:
+    return Outlet(id=oid, name=oid.upper(), country="XX", language="en", affiliation=affiliation,
+                  owner="test", homepage="https://example.org",
+                  feeds=tuple(FeedSpec(url=u, name=f"f{i}") for i, u in enumerate(urls)), **kw)
+
+
+def config_for(feeds: dict[str, list[str]]) -> Config:
+    """{"outlet-id": [feed urls]} -> Config."""
+    return Config(outlets=tuple(outlet(k, v) for k, v in feeds.items()))
+
+
+FAST = FetchSettings(concurrency=8, per_host=4, connect_timeout=2.0, deadline=2.0)
+
+
+def collect_once(store: Store, config: Config, *, force: bool = False, workers: int = 0,
+                 fetch: FetchSettings = FAST, clock=None) -> CollectReport:
+    """One real pass (loopback HTTP, real parse, real SQLite). workers=0 parses in a thread."""
+    options = CollectOptions(force=force, workers=workers, fetch=fetch)
+    kwargs = {"clock": clock} if clock else {}
+    return asyncio.run(collect_pass(store.engine, config, options, **kwargs))
+
+
+def item(i: int, *, title: str | None = None, guid: str | None = "auto", link: str | None = "auto",
+         description: str | None = None, pub: str | None = "Tue, 24 Nov 2026 10:00:00 GMT",
+         raw: str = "") -> str:
+    """One RSS <item> as text; pass None to leave a field out, raw to append raw XML."""
+    parts = [f"<title>{escape(title if title is not None else f'Item {i}')}</title>"]
+    if guid is not None:
+        parts.append(f"<guid isPermaLink=\"false\">{escape(f'g-{i}' if guid == 'auto' else guid)}</guid>")
+    if link is not None:
+        parts.append(f"<link>{escape(f'https://news.example/a/{i}' if link == 'auto' else link)}</link>")
+    parts.append(f"<description>{escape(description if description is not None else f'<p>Body of item {i}.</p>')}</description>")
+    if pub is not None:
+        parts.append(f"<pubDate>{pub}</pubDate>")
+    return "<item>" + "".join(parts) + raw + "</item>"
+
+
+def items(n: int, start: int = 0) -> list[str]:
+    return [item(i) for i in range(start, start + n)]
+
+
+def rss_doc(entries: Iterable[str], title: str = "Test feed", encoding: str = "utf-8",
+            prolog: str = "") -> bytes:
+    body = (f'<?xml version="1.0" encoding="{encoding}"?>{prolog}<rss version="2.0"><channel>'
+            f"<title>{escape(title)}</title><link>https://news.example/</link>"
+            + "".join(entries) + "</channel></rss>")
+    return body.encode(encoding if encoding.lower() != "utf-8" else "utf-8", "xmlcharrefreplace")
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 120, cwd: Path | None = None,
+            **kw) -> subprocess.CompletedProcess:
+    """Run the real `narratives` entry point in a subprocess."""
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("NARRATIVES_DB", None) if env is None or "NARRATIVES_DB" not in env else None
+    return subprocess.run([sys.executable, "-m", "narratives", *args], capture_output=True,
+                          text=True, timeout=timeout, env=full_env, cwd=cwd, **kw)
