@@ -205,8 +205,8 @@ def _feeds(p: _Problems, node: yaml.Node, key: str, seen_urls: dict[str, str]) -
 
 def _outlet(p: _Problems, node: yaml.Node, i: int, seen_ids: dict[str, int],
             seen_urls: dict[str, str]) -> Outlet | None:
+    before = len(p.items)  # before _mapping: a missing field must not reach Outlet(...)
     fields = _mapping(p, node, f"outlets[{i}]", OUTLET_KEYS)
-    before = len(p.items)
     slug = None
     if "id" in fields:
         slug = _string(p, fields["id"], f"outlets[{i}].id", SLUG.match,
