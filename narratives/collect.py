@@ -33,7 +33,7 @@ from .config import Config
 from .errors import ConfigError, FeedError, HTTPStatusError
 from .fetch import Fetched, Fetcher, FetchSettings, host_of, make_client, utcnow
 from .lock import collect_lock, lock_path_for
-from .parse import ArticleDraft, ignore_sigint, parse_outcome
+from .parse import ArticleDraft, init_worker, parse_outcome
 from .store import Counts, FeedJob, FeedUpdate, due_feeds, record_attempt, store_articles, sync_config
 
 MAX_BACKOFF = timedelta(hours=24)
@@ -113,7 +113,7 @@ class _Pass:
             if self.options.workers > 0:
                 self._pool = ProcessPoolExecutor(
                     self.options.workers, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=ignore_sigint)
+                    initializer=init_worker)
             else:
                 self._pool = ThreadPoolExecutor(1, thread_name_prefix="narratives-parse")
         return self._pool
@@ -171,8 +171,15 @@ class _Pass:
         upd["next_fetch_at"] = next_fetch_at(outcome, fetched.started_at, interval, failures,
                                              retry_after)
         update = FeedUpdate(outcome=outcome, **upd)
-        loop = asyncio.get_running_loop()
-        counts = await loop.run_in_executor(self.writer, self.write, job, update, drafts)
+        writing = self.writer.submit(self.write, job, update, drafts)
+        try:
+            counts = await asyncio.shield(asyncio.wrap_future(writing))
+        except asyncio.CancelledError:
+            # Interrupted. A write already under way commits anyway (a thread cannot be
+            # stopped), so wait for it and report it: the summary must match the store.
+            if writing.cancel():
+                raise
+            counts = await asyncio.wrap_future(writing)
         if counts is None:
             outcome = "error"
             update = replace(update, error_message="store: could not write this feed; see log")

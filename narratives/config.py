@@ -33,6 +33,7 @@ AFFILIATIONS: dict[str, str] = {
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+MAX_INTERVAL = 7 * 86400  # a feed fetched less than weekly is not being collected
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -94,8 +95,21 @@ class _Problems:
         self.items.append(f"{self.path}:{line}: {key}: {what}. Fix: {fix}")
 
 
+class _Unreadable:
+    """A value SafeLoader cannot build (``!!int abc``, ``!custom x``): fails every type check."""
+
+    def __init__(self, node: yaml.Node):
+        self.text = f"an unreadable value ({node.tag} {getattr(node, 'value', '')!r})"
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 def _scalar(node: yaml.Node) -> Any:
-    return yaml.SafeLoader("").construct_object(node, deep=True)
+    try:
+        return yaml.SafeLoader("").construct_object(node, deep=True)
+    except Exception:  # noqa: BLE001 — bad tags raise ConstructorError, ValueError, AttributeError...
+        return _Unreadable(node)
 
 
 def _http_url(value: str) -> bool:
@@ -110,6 +124,8 @@ def _string(p: _Problems, node: yaml.Node, key: str, check: Callable[[str], bool
             fix: str = "give a non-empty string") -> str | None:
     value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
     if not isinstance(value, str) or not value.strip():
+        if isinstance(value, bool | int | float):
+            fix += f" (YAML read {node.value!r} as {type(value).__name__}: put it in quotes, e.g. \"{node.value}\")"
         p.add(node, key, f"expected a non-empty string, got {_describe(node)}", fix)
         return None
     if check is not None and not check(value):
@@ -166,10 +182,14 @@ def _int(p: _Problems, node: yaml.Node, key: str, lo: int, hi: int) -> int | Non
 
 def _duration(p: _Problems, node: yaml.Node, key: str) -> float | None:
     try:
-        return parse_duration(_scalar(node) if isinstance(node, yaml.ScalarNode) else "")
+        seconds = parse_duration(_scalar(node) if isinstance(node, yaml.ScalarNode) else "")
     except ValueError as exc:
         p.add(node, key, str(exc), "write e.g. 15m, 1h or 1d")
         return None
+    if seconds > MAX_INTERVAL:
+        p.add(node, key, f"{seconds:g} s is longer than 7d", "write a duration of at most 7d")
+        return None
+    return seconds
 
 
 OUTLET_KEYS = {"id": True, "name": True, "country": True, "language": True, "affiliation": True,
@@ -246,7 +266,10 @@ def parse_feeds_yaml(text: str, path: str = "feeds.yaml") -> Config:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
-        raise ConfigError([f"{path}:{line}: (syntax): {getattr(exc, 'problem', exc)}. "
+        # An unclosed quote or bracket is found at the end of the file; say where it began.
+        context, cmark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        where = f" ({context} that starts at line {cmark.line + 1})" if context and cmark else ""
+        raise ConfigError([f"{path}:{line}: (syntax): {getattr(exc, 'problem', exc)}{where}. "
                            "Fix: correct the YAML syntax (indentation, quotes, colons)"]) from None
     if root is None:
         raise ConfigError([f"{path}:1: outlets: the file is empty. Fix: add an 'outlets:' list"])

@@ -77,16 +77,18 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²" is a digit to isdigit() but not to float()
         return min(float(value), MAX_RETRY_AFTER)
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        if when is not None and when.tzinfo is not None:
+            when = when.astimezone(UTC).replace(tzinfo=None)
+    # OverflowError: "31 Dec 9999 23:59:59 -1200" is past datetime.max in UTC; uncaught, a
+    # server's header would end the whole pass.
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when is None:
         return None
-    if when.tzinfo is not None:
-        when = when.astimezone(UTC).replace(tzinfo=None)
     return min(max((when - now).total_seconds(), 0.0), MAX_RETRY_AFTER)
 
 

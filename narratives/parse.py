@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 import feedparser
 
@@ -69,12 +69,13 @@ def check_document(body: bytes) -> None:
     """Refuse what must never reach an XML parser, and what is plainly not a feed."""
     # UTF-16/32 put NULs between ASCII letters; dropping them lets one scan cover all.
     ascii_view = body.replace(b"\x00", b"") if b"\x00" in body else body
+    ascii_view = ascii_view.lstrip(b"\xef\xbb\xbf\xff\xfe")  # UTF-8/16/32 byte order marks
     if not ascii_view.strip():
         raise ParseError("parse: empty body (the server sent no feed)")
     if _ENTITY.search(ascii_view):
         raise UnsafeDocument("parse: document declares DTD entities (<!ENTITY); refused, "
                              "as entity expansion can exhaust memory (billion laughs, XXE)")
-    if _HTML_START.match(ascii_view[:4096].lstrip(b"\xef\xbb\xbf")):
+    if _HTML_START.match(ascii_view[:4096]):
         raise ParseError("parse: got an HTML page, not a feed (a login, consent or error "
                          "page?); check the feed URL in a browser")
     if not _CLOSING_ROOT.search(ascii_view[-65536:]):
@@ -91,6 +92,7 @@ _BLOCK = frozenset("address article aside blockquote br dd div dl dt figcaption 
                    "h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table td th tr "
                    "ul".split())
 _SKIP = frozenset({"script", "style", "noscript", "template", "iframe", "object", "svg"})
+_UNFINISHED_TAG = re.compile(r"<(?:/?[a-zA-Z]|[!?])")  # HTML5: a tag, comment or declaration
 
 
 class _TextExtractor(HTMLParser):
@@ -134,12 +136,20 @@ def html_to_text(html: str, *, single_line: bool = False) -> str:
     if "<" not in html and "&" not in html:
         return clean_text(html, single_line=single_line)
     parser = _TextExtractor()
-    parser.feed(html)
+    # Controls go first: clean_text would otherwise splice "<scr\x00ipt>" into "<script>"
+    # after the parser had taken it for text.
+    parser.feed(_CONTROL.sub("", html))
+    # A tag cut off at the end ("… <script", a truncated teaser) is dropped, as HTML5 and
+    # newer Pythons do; Python 3.11's close() would flush it into the text verbatim.
+    if _UNFINISHED_TAG.match(parser.rawdata):
+        parser.rawdata = ""
     parser.close()
     return clean_text("".join(parser.parts), single_line=single_line)
 
 
 _TRACKING = ("utm_",)
+_BAD_HOST = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")  # WHATWG forbidden host code points
+_USERINFO_SAFE = "!$&'()*+,;=-._~%"  # RFC 3986 userinfo, minus ':' (passwords are dropped)
 _TRACKING_EXACT = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid"})
 
 
@@ -148,23 +158,30 @@ def canonical_url(link: str | None, base: str | None = None) -> str | None:
     if not link or not isinstance(link, str):
         return None
     link = _CONTROL.sub("", link).strip()
+    if not link:  # urljoin would turn a blank link into the base itself
+        return None
     try:
         parts = urlsplit(urljoin(base or "", link))
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
             return None
         host = parts.hostname.lower()
-        if ":" in host:
+        if ":" in host:  # an IPv6 literal; urlsplit has checked it
             host = f"[{host}]"
+        elif _BAD_HOST.search(host):  # urlsplit lets "http://[::]@]" through with host "]"
+            return None
         port = parts.port
     except ValueError:
         return None
     scheme = parts.scheme.lower()
     netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
-    if parts.username:
-        netloc = f"{parts.username}@{netloc}"
+    if parts.username:  # encoded: a raw '[', '@' or '/' here makes the result unparsable
+        netloc = f"{quote(parts.username, safe=_USERINFO_SAFE)}@{netloc}"
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if not k.lower().startswith(_TRACKING) and k.lower() not in _TRACKING_EXACT]
-    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query), ""))
+    # A space left in the path would make the result end in white space that the next
+    # call strips: encode it, as browsers do, so canonical_url(canonical_url(x)) == it.
+    path = parts.path.replace(" ", "%20") or "/"
+    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
 
 
 def content_hash(title: str, summary: str, content: str) -> str:
@@ -190,8 +207,11 @@ def _content_text(entry: Mapping[str, Any]) -> str:
 
 
 def _published(entry: Mapping[str, Any], fetched_at: datetime) -> tuple[datetime, str | None, str | None]:
-    raw = entry.get("published") or entry.get("updated") or entry.get("created")
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed") or entry.get("created_parsed")
+    # dict.get, not entry.get: FeedParserDict maps "updated" onto "published" with a
+    # DeprecationWarning on every access.
+    raw = dict.get(entry, "published") or dict.get(entry, "updated") or dict.get(entry, "created")
+    parsed = (dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
+              or dict.get(entry, "created_parsed"))
     raw = clean_text(raw, single_line=True)[:200] if isinstance(raw, str) else None
     if not raw:
         return fetched_at, None, "missing"
@@ -204,6 +224,11 @@ def _published(entry: Mapping[str, Any], fetched_at: datetime) -> tuple[datetime
     if when < EARLIEST_DATE or when > fetched_at + FUTURE_SLACK:
         return fetched_at, raw, "absurd"
     return when, raw, None
+
+
+def _guid(entry: Mapping[str, Any]) -> str:
+    """The guid as stored. Sharing is judged on this form: "a  b" and "a b" are one key."""
+    return clean_text(entry.get("id") or "", single_line=True)[:1000]
 
 
 def _fallback_key(url: str | None, title: str, summary: str) -> str:
@@ -228,6 +253,18 @@ def _defuse_charrefs(body: bytes) -> bytes:
     return _CHARREF.sub(repl, body) if b"&#" in body else body
 
 
+_DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*(?:\[[^\]]*\])?\s*>", re.IGNORECASE)
+
+
+def _drop_doctype(body: bytes) -> bytes:
+    """Remove a DOCTYPE. With the old Netscape RSS 0.91 one, feedparser silently drops
+    HTML entities (caf&eacute; -> caf); without it they decode. Entity declarations were
+    already refused by check_document, so nothing a DOCTYPE could define is lost."""
+    head = body[:4096]
+    match = _DOCTYPE.search(head)
+    return body[:match.start()] + body[match.end():] if match else body
+
+
 def parse_feed(body: bytes, headers: Mapping[str, str], url: str, fetched_at: datetime) -> ParsedFeed:
     """Parse one feed document. ``url`` is the final URL (after redirects), used as base."""
     if not isinstance(body, bytes):
@@ -238,7 +275,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str, fetched_at: da
     # No content-location: feedparser would resolve every guid against it, turning the
     # opaque guid "ew-1" into "https://host/ew-1". Links are resolved below instead.
     try:
-        doc = feedparser.parse(_defuse_charrefs(body), response_headers=response_headers, sanitize_html=True,
+        doc = feedparser.parse(_drop_doctype(_defuse_charrefs(body)), response_headers=response_headers, sanitize_html=True,
                                resolve_relative_uris=True)
     except Exception as exc:  # noqa: BLE001 — feedparser raises on odd input: one bad feed, not a crash
         raise ParseError(f"parse: feedparser failed: {type(exc).__name__}: {exc}") from None
@@ -250,19 +287,23 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str, fetched_at: da
     if doc.get("bozo") and doc.get("bozo_exception") is not None:
         warnings.append(f"feed is not well-formed, parsed leniently: {doc['bozo_exception']}"[:300])
     feed_language = (doc.get("feed") or {}).get("language")
-    guids = Counter((e.get("id") or "").strip() for e in entries)
+    guids = Counter(_guid(e) for e in entries)
     shared = {g for g, n in guids.items() if g and n > 1}
     if shared:
         warnings.append(f"{sum(guids[g] for g in shared)} items share {len(shared)} guid(s); "
                         "keyed by link or text instead")
     items: dict[str, ArticleDraft] = {}
     for entry in entries:
-        guid = clean_text(entry.get("id") or "", single_line=True)[:1000] or None
+        guid = _guid(entry) or None
         link = entry.get("link")
         if (entry.get("guidislink") and guid and link == entry.get("id")
                 and not guid.lower().startswith(("http://", "https://"))):
             link = None  # feedparser copied a non-URL guid into link
         link = canonical_url(link, url)
+        if link is not None and link == canonical_url(url):
+            # "#" or "https://" resolve to the feed itself: not an article's address, and
+            # as a key it would merge every such item into one.
+            link = None
         title = _detail_text(entry, "title", single_line=True)[:2000]
         summary = _detail_text(entry, "summary")
         content = _content_text(entry)
@@ -301,3 +342,25 @@ def ignore_sigint() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def init_worker() -> None:
+    """Parse-worker set-up: leave Ctrl-C to the parent, and exit when the parent dies.
+
+    A collect killed with SIGKILL (the OOM killer, ``kill -9``) cannot shut its pool
+    down, and idle workers would otherwise wait on their task queue forever, one set
+    per killed run.
+    """
+    import multiprocessing
+    import os
+    import threading
+    from multiprocessing.connection import wait
+
+    ignore_sigint()
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        def watch() -> None:
+            wait([parent.sentinel])  # readable once the parent's end of the pipe is closed
+            os._exit(1)
+
+        threading.Thread(target=watch, name="narratives-parent-watch", daemon=True).start()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, func, insert, select, text, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.orm import Session
 
 from .config import Config
@@ -69,7 +69,11 @@ def create_store_engine(url: str, *, write: bool = True) -> Engine:
         return create_engine(url)
     path = sqlite_path(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # e.g. a file where the folder should be
+            raise StoreError(f"store: cannot create the folder for {path}: {exc}. Fix: check "
+                             "--db") from None
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000,
                                             "check_same_thread": False})
 
@@ -113,7 +117,7 @@ def ensure_schema(engine: Engine, now: datetime) -> None:
                     conn.execute(text(f"DROP VIEW IF EXISTS {name}"))
                     conn.execute(text(f"CREATE VIEW {name} AS {body}"))
                 s.merge(Meta(key="views_hash", value=views_hash))
-    except OperationalError as exc:
+    except DatabaseError as exc:  # OperationalError, and "file is not a database"
         raise StoreError(f"store: cannot open {engine.url!r}: {exc.orig}. Fix: check --db "
                          "and that the folder is writable") from None
 
@@ -167,7 +171,7 @@ def sync_config(session: Session, config: Config, now: datetime) -> None:
 class FeedJob:
     """What the fetch stage needs to know about one feed; a snapshot, not a live row."""
 
-    feed_id: int
+    feed_id: int | None  # None for imported archives
     outlet_id: str
     url: str
     name: str
@@ -292,6 +296,21 @@ def record_attempt(session: Session, job: FeedJob, upd: FeedUpdate, counts: Coun
                       failure_count=FeedRow.failure_count + 1, last_error_at=upd.finished_at,
                       last_error=upd.error_message)
     session.execute(update(FeedRow).where(FeedRow.id == job.feed_id).values(**values))
+
+
+def ensure_outlet(session: Session, outlet_id: str, now: datetime, *, name: str | None = None,
+                  affiliation: str | None = None, language: str | None = None) -> OutletRow:
+    """The outlet row, created for an import when feeds.yaml does not know it."""
+    row = session.get(OutletRow, outlet_id)
+    if row is None:
+        row = OutletRow(id=outlet_id, name=name or outlet_id, affiliation=affiliation or "unknown",
+                        language=language, enabled=True, in_config=False, created_at=now,
+                        updated_at=now)
+        session.add(row)
+        session.flush()
+    elif affiliation and row.affiliation == "unknown":
+        row.affiliation, row.updated_at = affiliation, now
+    return row
 
 
 # --- reading ----------------------------------------------------------------------
