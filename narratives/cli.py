@@ -270,3 +270,6 @@ def demo(db: str, keep: bool) -> None:
 
 def main() -> None:  # console-script entry point
     cli()
+
+
+from . import cli_events  # noqa: E402, F401 — registers the events-stage commands

@@ -2,8 +2,8 @@
 
 Usage::
 
-    from narratives.models import Base, Article
-    select(Article.title).where(Article.outlet_id == "tass")
+    from narratives.models import Base, ArticleRow
+    select(ArticleRow.title).where(ArticleRow.outlet_id == "tass")
 
 All times are naive UTC. Queries stay portable SQLAlchemy so PostgreSQL can follow.
 """
@@ -16,16 +16,18 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class Base(DeclarativeBase):
@@ -145,6 +147,56 @@ class ArticleVersionRow(Base):
     replaced_at: Mapped[datetime] = mapped_column(DateTime)  # when the newer text replaced it
 
 
+class RunRow(Base):
+    """One clustering (or later, comparison) run: parameters and code version, for citing."""
+
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # cluster
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running|done|failed
+    code_version: Mapped[str] = mapped_column(String(32))
+    params: Mapped[str] = mapped_column(Text)  # JSON, sorted keys
+    articles_in: Mapped[int] = mapped_column(Integer, default=0)
+    events_created: Mapped[int] = mapped_column(Integer, default=0)
+    events_changed: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class EventRow(Base):
+    """A real-world happening reported by one or more outlets."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str] = mapped_column(Text, default="")  # headline — top terms
+    headline: Mapped[str] = mapped_column(Text, default="")  # most central article's title
+    top_terms: Mapped[str] = mapped_column(Text, default="")  # comma-separated
+    first_published: Mapped[datetime] = mapped_column(DateTime, index=True)
+    last_published: Mapped[datetime] = mapped_column(DateTime, index=True)
+    article_count: Mapped[int] = mapped_column(Integer, default=0)
+    outlet_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    updated_run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+
+
+class EventArticleRow(Base):
+    __tablename__ = "event_articles"
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    similarity: Mapped[float] = mapped_column(Float)  # cosine to the event centroid
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+
+
+class StateRow(Base):
+    """Incremental model state (document frequencies, boilerplate counts), as blobs."""
+
+    __tablename__ = "model_state"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_run_id: Mapped[int | None] = mapped_column(Integer)
+
+
 #: Researcher-facing views. Names and columns are a stable interface: add, never rename.
 VIEWS: dict[str, str] = {
     "v_articles": """
@@ -155,8 +207,10 @@ VIEWS: dict[str, str] = {
                COALESCE(a.language, o.language) AS language,
                a.published_at AS published_at, a.date_flag AS date_flag,
                a.fetched_at AS fetched_at, a.updated_at AS updated_at,
-               (SELECT COUNT(*) FROM article_versions v WHERE v.article_id = a.id) AS versions
-        FROM articles a JOIN outlets o ON o.id = a.outlet_id""",
+               (SELECT COUNT(*) FROM article_versions v WHERE v.article_id = a.id) AS versions,
+               ea.event_id AS event_id
+        FROM articles a JOIN outlets o ON o.id = a.outlet_id
+        LEFT JOIN event_articles ea ON ea.article_id = a.id""",
     "v_feed_health": """
         SELECT f.id AS feed_id, f.outlet_id AS outlet, o.name AS outlet_name, f.name AS feed,
                f.url AS url, f.status AS status, f.enabled AS enabled,

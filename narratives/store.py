@@ -108,6 +108,9 @@ def ensure_schema(engine: Engine, now: datetime) -> None:
             elif int(version.value) > SCHEMA_VERSION:
                 raise StoreError(f"store: schema version {version.value} is newer than this "
                                  f"narratives understands ({SCHEMA_VERSION}). Fix: upgrade narratives")
+            elif int(version.value) < SCHEMA_VERSION:
+                # Every upgrade so far only adds tables (created above) and view columns.
+                version.value = str(SCHEMA_VERSION)
             # Views are rebuilt only when their definitions change, so readers that hold
             # the store open (Datasette, notebooks) are not disturbed on every run.
             views_hash = hashlib.sha256(repr(sorted(VIEWS.items())).encode()).hexdigest()
