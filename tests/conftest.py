@@ -116,3 +116,19 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 120, cwd: Path
     full_env.pop("NARRATIVES_DB", None) if env is None or "NARRATIVES_DB" not in env else None
     return subprocess.run([sys.executable, "-m", "narratives", *args], capture_output=True,
                           text=True, timeout=timeout, env=full_env, cwd=cwd, **kw)
+
+
+def feeds_yaml(outlets: dict[str, list[str]], *, affiliation: str = "independent",
+               interval: str | None = None) -> str:
+    """{"outlet-id": [feed urls]} -> feeds.yaml text (one feed named f<i> per url)."""
+    lines = ["defaults:", "  interval: 15m", "outlets:"]
+    for oid, urls in outlets.items():
+        lines += [f"  - id: {oid}", f"    name: Outlet {oid.upper()}", "    country: XX",
+                  "    language: en", f"    affiliation: {affiliation}", "    owner: Test owner",
+                  "    homepage: https://example.org"]
+        if interval:
+            lines.append(f"    interval: {interval}")
+        lines.append("    feeds:")
+        for i, url in enumerate(urls):
+            lines += [f"      - url: {url}", f"        name: f{i}"]
+    return "\n".join(lines) + "\n"

@@ -12,31 +12,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import item, items, rss_doc, run_cli
+from conftest import feeds_yaml, item, items, rss_doc, run_cli
 
 from narratives.cli import cli
 from narratives.loopback import send, static
+from narratives.models import SCHEMA_VERSION
 
 SUMMARY_KEYS = {"outlet", "feed", "url", "outcome", "http_status", "new", "changed", "seen",
                 "seconds", "next_fetch_at", "error"}
 HEALTH_KEYS = {"outlet", "feed", "status", "last_success_at", "last_error_at", "failure_count",
                "articles", "next_fetch_at", "last_error", "url"}
-
-
-def feeds_yaml(outlets: dict[str, list[str]], *, affiliation: str = "independent",
-               interval: str | None = None) -> str:
-    """{"outlet-id": [feed urls]} -> feeds.yaml text (one feed named f<i> per url)."""
-    lines = ["defaults:", "  interval: 15m", "outlets:"]
-    for oid, urls in outlets.items():
-        lines += [f"  - id: {oid}", f"    name: Outlet {oid.upper()}", "    country: XX",
-                  "    language: en", f"    affiliation: {affiliation}", "    owner: Test owner",
-                  "    homepage: https://example.org"]
-        if interval:
-            lines.append(f"    interval: {interval}")
-        lines.append("    feeds:")
-        for i, url in enumerate(urls):
-            lines += [f"      - url: {url}", f"        name: f{i}"]
-    return "\n".join(lines) + "\n"
 
 
 def write(path: Path, text: str) -> Path:
@@ -109,7 +94,7 @@ def test_init_creates_store_and_registers_feeds(tmp_path):
         ("alpha", "http://127.0.0.1:9/a.xml", "f0", "active"),
         ("alpha", "http://127.0.0.1:9/b.xml", "f1", "active"),
         ("beta", "http://127.0.0.1:9/c.xml", "f0", "active")]
-    assert query(db, "SELECT value FROM meta WHERE key = 'schema_version'") == [("1",)]
+    assert query(db, "SELECT value FROM meta WHERE key = 'schema_version'") == [(str(SCHEMA_VERSION),)]
     # Running it again is harmless: same rows, nothing duplicated.
     r = cli_run(tmp_path, "init", "--db", str(db), "--feeds", str(cfg))
     assert r.returncode == 0, r.stderr

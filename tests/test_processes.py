@@ -18,25 +18,11 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import items, rss_doc, run_cli
+from conftest import feeds_yaml, items, rss_doc, run_cli
 
 from narratives.loopback import static
 
 pytestmark = pytest.mark.slow
-
-
-def feeds_yaml(outlets: dict[str, list[str]], *, interval: str | None = None) -> str:
-    lines = ["outlets:"]
-    for oid, urls in outlets.items():
-        lines += [f"  - id: {oid}", f"    name: Outlet {oid}", "    country: XX", "    language: en",
-                  "    affiliation: independent", "    owner: Test owner",
-                  "    homepage: https://example.org"]
-        if interval:
-            lines.append(f"    interval: {interval}")
-        lines.append("    feeds:")
-        for i, url in enumerate(urls):
-            lines += [f"      - url: {url}", f"        name: f{i}"]
-    return "\n".join(lines) + "\n"
 
 
 class Collect:
