@@ -2,8 +2,8 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_collect.py              # the figures (~4 min)
-    .venv/bin/python benchmarks/bench_collect.py --quick --repeat 1     # smoke run (~15 s)
+    .venv/bin/python benchmarks/bench_collect.py              # the figures (~8 min)
+    .venv/bin/python benchmarks/bench_collect.py --quick --repeat 1     # smoke run (~20 s)
 
 A server process serves ``--feeds`` synthetic RSS feeds of ``--items`` items each from
 ``--hosts`` loopback addresses (127.0.0.1, 127.0.0.2, ...: one outlet per host, so the
@@ -36,6 +36,7 @@ import math
 import os
 import platform
 import random
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -505,6 +506,8 @@ def main(argv: list[str] | None = None) -> int:
     args.hosts = min(args.hosts or (5 if args.quick else 50), args.feeds)
     if not 1 <= args.hosts <= 254:
         p.error("--hosts must be 1..254 (127.0.0.1 .. 127.0.0.254)")
+    if min(args.feeds, args.items, args.repeat) < 1 or args.latency < 0:
+        p.error("--feeds, --items and --repeat must be at least 1, --latency not negative")
     if serve:
         asyncio.run(_serve(args))
         return 0
@@ -514,8 +517,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench: {args.feeds} feeds x {args.items} items on {args.hosts} loopback hosts, "
           f"{args.latency * 1000:g} ms latency, {args.repeat} round(s); work dir {work}", flush=True)
     started = time.perf_counter()
-    server, port, _hosts = start_server(args)
+    server = None
     try:
+        server, port, _hosts = start_server(args)
         feeds_yaml, urls_file = work / "feeds.yaml", work / "urls.txt"
         (work / "narratives_collect.py").write_text(COLLECT_WRAPPER, encoding="utf-8")
         urls = write_feeds_yaml(feeds_yaml, port, layout(args.feeds, args.hosts))
@@ -529,15 +533,14 @@ def main(argv: list[str] | None = None) -> int:
                   f"naive {r['naive']['wall']:.2f} s", flush=True)
         ok = report(args, rounds, workers)
     finally:
-        server.stdin.close()  # the server's cue to exit
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        if server is not None:
+            server.stdin.close()  # the server's cue to exit
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
         if not args.keep:
-            for f in sorted(work.iterdir()):
-                f.unlink()
-            work.rmdir()
+            shutil.rmtree(work, ignore_errors=True)
     print(f"command: {Path(sys.executable).name} {' '.join([sys.argv[0]] + argv)}; "
           f"took {time.perf_counter() - started:.0f} s")
     return 0 if ok else 1

@@ -107,6 +107,7 @@ class _Pass:
         self.outlets = {o.id: o for o in config.outlets}
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="narratives-writer")
         self._pool: Executor | None = None
+        self.inflight = asyncio.Semaphore(options.fetch.concurrency + 2 * max(options.workers, 1))
 
     def parser(self) -> Executor:
         if self._pool is None:  # lazily: a pass of 304s never pays for starting processes
@@ -135,32 +136,35 @@ class _Pass:
             return ("error", "parse", "parse: the parser process died on this feed")
 
     async def run_feed(self, job: FeedJob, fetcher: Fetcher) -> FeedResult:
-        fetched = await fetcher.fetch(job.url, etag=job.etag, last_modified=job.last_modified)
-        outlet = self.outlets.get(job.outlet_id)
-        interval = self.config.interval_for(outlet) if outlet else self.config.defaults.interval
-        drafts: tuple[ArticleDraft, ...] = ()
-        upd = dict(started_at=fetched.started_at, finished_at=fetched.finished_at or self.clock(),
-                   http_status=fetched.status, final_url=fetched.final_url, nbytes=fetched.nbytes,
-                   etag=fetched.headers.get("etag"),
-                   last_modified=fetched.headers.get("last-modified"))
-        error: FeedError | None = fetched.error
-        outcome = "ok"
-        if error is None and fetched.not_modified:
-            outcome = "not_modified"
-        elif error is None:
-            body_hash = hashlib.sha256(fetched.body or b"").hexdigest()
-            upd["body_hash"] = body_hash
-            if body_hash == job.body_hash:
-                outcome = "unchanged"
-            else:
-                result = await self.parse(fetched)
-                if result[0] == "ok":
-                    drafts = result[1].items
-                    upd["feed_title"] = result[1].title or None
-                    upd["warnings"] = "; ".join(result[1].warnings) or None
+        # Bodies wait for a parser once fetched; bounding the feeds between fetch and
+        # parse keeps memory flat when fetching outruns parsing (it does, ~6x).
+        async with self.inflight:
+            fetched = await fetcher.fetch(job.url, etag=job.etag, last_modified=job.last_modified)
+            outlet = self.outlets.get(job.outlet_id)
+            interval = self.config.interval_for(outlet) if outlet else self.config.defaults.interval
+            drafts: tuple[ArticleDraft, ...] = ()
+            upd = dict(started_at=fetched.started_at, finished_at=fetched.finished_at or self.clock(),
+                       http_status=fetched.status, final_url=fetched.final_url, nbytes=fetched.nbytes,
+                       etag=fetched.headers.get("etag"),
+                       last_modified=fetched.headers.get("last-modified"))
+            error: FeedError | None = fetched.error
+            outcome = "ok"
+            if error is None and fetched.not_modified:
+                outcome = "not_modified"
+            elif error is None:
+                body_hash = hashlib.sha256(fetched.body or b"").hexdigest()
+                upd["body_hash"] = body_hash
+                if body_hash == job.body_hash:
+                    outcome = "unchanged"
                 else:
-                    error = FeedError(result[2])
-                    error.stage = result[1]
+                    result = await self.parse(fetched)
+                    if result[0] == "ok":
+                        drafts = result[1].items
+                        upd["feed_title"] = result[1].title or None
+                        upd["warnings"] = "; ".join(result[1].warnings) or None
+                    else:
+                        error = FeedError(result[2])
+                        error.stage = result[1]
         retry_after = None
         if error is not None:
             outcome = "gone" if isinstance(error, HTTPStatusError) and error.status == 410 else "error"
