@@ -209,13 +209,12 @@ def collect(db: str | None, feeds_path: Path, force: bool, every: float | None,
                    + str(exc), err=True)
 
     try:
-        report = run_collect(engine, url, lambda: load_feeds(feeds_path), options, every=every,
-                             on_start=on_start, on_result=lambda _r: progress.advance(task_id),
+        report = run_collect(engine, url, config, options, reload=lambda: load_feeds(feeds_path),
+                             every=every, on_start=on_start,
+                             on_result=lambda _r: progress.advance(task_id),
                              on_report=on_report, on_config_error=on_config_error)
     except LockBusy as exc:
         fail(str(exc), EXIT_LOCKED)
-    except ConfigError as exc:
-        fail("Configuration error (nothing was written):\n" + str(exc), EXIT_CONFIG)
     finally:
         progress.stop()
     sys.exit(report.exit_code)

@@ -2,7 +2,7 @@
 
 Usage::
 
-    report = run_collect(engine, lambda: load_feeds("feeds.yaml"), CollectOptions())
+    report = run_collect(engine, db_url, load_feeds("feeds.yaml"), CollectOptions())
     report.exit_code    # 0 all feeds fine, 1 some failed (the others are stored)
 
 Fetching runs on the event loop, parsing in a process pool (feedparser is CPU-bound and
@@ -229,9 +229,10 @@ async def collect_pass(engine: Engine, config: Config, options: CollectOptions, 
     report.due = len(jobs)
     if on_start is not None:
         on_start(len(jobs))
+    outlets = {o.id: o for o in config.outlets}
     host_limits: dict[str, int] = {}
     for job in jobs:
-        outlet = next((o for o in config.outlets if o.id == job.outlet_id), None)
+        outlet = outlets.get(job.outlet_id)
         limit = (outlet.max_per_host if outlet and outlet.max_per_host else
                  min(config.defaults.max_per_host, options.fetch.per_host))
         host = host_of(job.url)
@@ -262,8 +263,8 @@ async def collect_pass(engine: Engine, config: Config, options: CollectOptions, 
     return report
 
 
-def run_collect(engine: Engine, db_url: str, load_config: Callable[[], Config],
-                options: CollectOptions, *, every: float | None = None,
+def run_collect(engine: Engine, db_url: str, config: Config, options: CollectOptions, *,
+                reload: Callable[[], Config] | None = None, every: float | None = None,
                 on_start: Callable[[int], None] | None = None,
                 on_result: Callable[[FeedResult], None] | None = None,
                 on_report: Callable[[CollectReport], None] | None = None,
@@ -271,10 +272,10 @@ def run_collect(engine: Engine, db_url: str, load_config: Callable[[], Config],
                 clock: Callable[[], datetime] = utcnow) -> CollectReport:
     """One pass, or with ``every`` a pass every so many seconds until SIGINT/SIGTERM.
 
-    The configuration is re-read before each pass, so an edited feeds.yaml takes effect
-    without a restart; in a loop, a broken edit keeps the last good configuration.
+    ``config`` is validated by the caller before anything is written. In a loop,
+    ``reload`` re-reads it before each later pass, so an edited feeds.yaml takes effect
+    without a restart; a broken edit keeps the last good configuration.
     """
-    config = load_config()  # errors here propagate: bad config stops before any write
 
     async def main() -> CollectReport:
         nonlocal config
@@ -298,7 +299,7 @@ def run_collect(engine: Engine, db_url: str, load_config: Callable[[], Config],
                 except TimeoutError:
                     pass
                 try:
-                    config = load_config()
+                    config = reload() if reload is not None else config
                 except ConfigError as exc:
                     if on_config_error is not None:
                         on_config_error(exc)

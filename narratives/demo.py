@@ -145,8 +145,8 @@ def run_demo(url: str, *, keep: bool = False, console: Console) -> int:
     with LoopbackServer() as server:
         config = serve_sample(server, now)
         options = CollectOptions(workers=2)
-        first = run_collect(engine, url, lambda: config, options)
-        second = run_collect(engine, url, lambda: config, CollectOptions(force=True, workers=2))
+        first = run_collect(engine, url, config, options)
+        second = run_collect(engine, url, config, CollectOptions(force=True, workers=2))
     new = sum(r.counts.new for r in first.results)
     console.print(f"Collected {len(first.results)} feeds from {server.url('/')}: {new} articles, "
                   f"{len(first.failed)} feeds failed.")
