@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from .config import AFFILIATIONS, SLUG
 from .errors import ConfigError
-from .parse import EARLIEST_DATE, FUTURE_SLACK, ArticleDraft, canonical_url, clean_text, content_hash
+from .parse import ArticleDraft, canonical_url, clean_text, content_hash, plausible_date
 from .store import Counts, FeedJob, ensure_outlet, store_articles
 
 REQUIRED = ("id", "outlet", "title")
@@ -54,7 +54,7 @@ def parse_published(value: str, now: datetime) -> tuple[datetime, str | None, st
     when = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     if when.tzinfo is not None:
         when = when.astimezone(UTC).replace(tzinfo=None)
-    if when < EARLIEST_DATE or when > now + FUTURE_SLACK:
+    if not plausible_date(when, now):
         raise ValueError(f"date {value!r} is before 1991 or in the future")
     return when, value, None
 

@@ -33,6 +33,11 @@ EARLIEST_DATE = datetime(1991, 1, 1)  # before the web existed: a bad date, not 
 FUTURE_SLACK = timedelta(days=2)  # time zones and sloppy clocks, not scheduled posts
 
 
+def plausible_date(when: datetime, now: datetime) -> bool:
+    """A publication date worth believing: after 1991 and not days in the future."""
+    return EARLIEST_DATE <= when <= now + FUTURE_SLACK
+
+
 @dataclass(frozen=True, slots=True)
 class ArticleDraft:
     """One feed item, normalised; not yet stored."""
@@ -221,7 +226,7 @@ def _published(entry: Mapping[str, Any], fetched_at: datetime) -> tuple[datetime
         when = datetime.utcfromtimestamp(calendar.timegm(parsed))
     except (OverflowError, ValueError, OSError, TypeError):
         return fetched_at, raw, "unparsed"
-    if when < EARLIEST_DATE or when > fetched_at + FUTURE_SLACK:
+    if not plausible_date(when, fetched_at):
         return fetched_at, raw, "absurd"
     return when, raw, None
 
