@@ -32,7 +32,7 @@ same batches give the same ids.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence, Set
 from datetime import UTC, datetime
 from numbers import Real
 
@@ -45,7 +45,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction import FeatureHasher
 
-from narratives.text import BoilerplateFilter, tokens
+from narratives.text import BoilerplateFilter, strip_sentences, tokens
 
 Time = float | datetime
 _FORBIDDEN = -1e9  # similarity of two frozen events: low enough that no average recovers from it
@@ -94,29 +94,86 @@ class EventClusterer(BaseEstimator):
 
     def partial_fit(
         self,
-        ids: Sequence[str],
+        ids: Sequence[Hashable],
         outlets: Sequence[str | None],
         titles: Sequence[str],
         texts: Sequence[str],
         times: Sequence[Time],
     ) -> EventClusterer:
         """Add a batch of articles and (re)cluster it with the recent past; returns self."""
-        days = self._validate_batch(ids, outlets, titles, texts, times)
+        lengths = {len(ids), len(outlets), len(titles), len(texts), len(times)}
+        if len(lengths) != 1:
+            raise ValueError("cluster: ids, outlets, titles, texts and times must have the same length")
+        days = self._validate_batch(ids, len(titles), times)  # before any state changes
+        if not hasattr(self, "ids_"):
+            self._initialise()
+        self.boilerplate_.update(zip(outlets, days, texts, strict=True))
+        sets = {o: self.boilerplate_.boilerplate_of(o) for o in set(outlets) if o is not None}
+        counts = term_counts(titles, texts, [sets.get(o, frozenset()) for o in outlets], self.n_features)
+        return self.partial_fit_counts(ids, counts, days)
+
+    def partial_fit_counts(self, ids: Sequence[Hashable], counts: sp.csr_matrix, times: Sequence[Time]) -> EventClusterer:
+        """Like ``partial_fit`` from ``term_counts`` of boilerplate-stripped texts (computed elsewhere).
+
+        The store's clustering run uses this: it updates ``boilerplate_`` itself and builds
+        the counts in worker processes.
+        """
+        if counts.shape[1] != self.n_features:
+            raise ValueError(f"cluster: counts have {counts.shape[1]} columns, expected n_features={self.n_features}")
+        days = self._validate_batch(ids, counts.shape[0], times)
         if not hasattr(self, "ids_"):
             self._initialise()
         order = sorted(range(len(ids)), key=lambda i: (days[i], ids[i]))
         if not order:
             return self
-        self.boilerplate_.update((outlets[i], days[i], texts[i]) for i in order)
-        counts = self._hash([tokens(titles[i], self.boilerplate_.strip(outlets[i], texts[i])) for i in order])
+        counts = sp.csr_matrix(counts, dtype=np.float32)[order]
         new = self._append([ids[i] for i in order], [days[i] for i in order], counts)
         # One IDF per batch: every vector built while clustering this batch uses the same weights.
-        self._idf = np.log((1.0 + self.n_docs_) / (1.0 + self.df_)) + 1.0
+        self.idf_ = np.log((1.0 + self.n_docs_) / (1.0 + self.df_)) + 1.0
         for start in range(0, len(new), self.chunk):
             self._cluster_chunk(new[start : start + self.chunk])
         return self
 
-    def event_of(self, ids: Sequence[str]) -> np.ndarray:
+    def restore(
+        self,
+        *,
+        ids: Sequence[Hashable],
+        times: Sequence[float],
+        counts: sp.csr_matrix,
+        labels: Sequence[int],
+        neighbours: Sequence[Sequence[Hashable | None]],
+        neighbour_weights: np.ndarray,
+        df: np.ndarray,
+        n_docs: int,
+        n_events: int,
+        boilerplate: BoilerplateFilter,
+    ) -> EventClusterer:
+        """Load saved state: all articles near the ones about to be added, plus the global counts.
+
+        ``times`` are days; ``neighbours`` hold article ids (``None`` = empty slot). A
+        neighbour that is not among ``ids`` reads as empty: only articles far from the new
+        batch may have one, and their neighbours are never read or changed.
+        """
+        self._initialise()
+        self._row_of = {doc_id: i for i, doc_id in enumerate(ids)}
+        self.ids_ = list(ids)
+        self.times_ = np.asarray(times, dtype=np.float64)
+        self.counts_ = sp.csr_matrix(counts, dtype=np.float32)
+        self.labels_ = np.asarray(labels, dtype=np.int64).copy()
+        self.neighbours_ = np.array(
+            [[self._row_of.get(n, -1) if n is not None else -1 for n in row] for row in neighbours],
+            dtype=np.int64,
+        ).reshape(-1, self.k)
+        self.neighbour_weights_ = np.where(self.neighbours_ >= 0, neighbour_weights, 0.0).astype(np.float32)
+        self.df_ = np.asarray(df, dtype=np.int64).copy()
+        self.n_docs_, self.n_events_, self.boilerplate_ = int(n_docs), int(n_events), boilerplate
+        return self
+
+    def neighbour_ids(self, rows: np.ndarray) -> list[list[Hashable | None]]:
+        """The neighbours of the given rows as article ids (``None`` = empty), for saving."""
+        return [[self.ids_[n] if n >= 0 else None for n in row] for row in self.neighbours_[rows]]
+
+    def event_of(self, ids: Sequence[Hashable]) -> np.ndarray:
         """Event id of each given article id."""
         if not hasattr(self, "ids_"):
             raise NotFittedError("cluster: no articles yet; call partial_fit first")
@@ -128,7 +185,7 @@ class EventClusterer(BaseEstimator):
 
     # ------------------------------------------------------------------ state
 
-    def _validate_batch(self, ids, outlets, titles, texts, times) -> list[float]:
+    def _validate_batch(self, ids, n: int, times) -> list[float]:
         if not 0.0 < self.threshold <= 1.0:
             raise ValueError(f"cluster: threshold must be in (0, 1], got {self.threshold}")
         for name in ("window_days", "horizon_days", "alpha", "floor"):
@@ -137,9 +194,8 @@ class EventClusterer(BaseEstimator):
         for name in ("k", "chunk", "n_features", "top_raw", "top_smooth"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"cluster: {name} must be a positive integer, got {getattr(self, name)}")
-        lengths = {len(ids), len(outlets), len(titles), len(texts), len(times)}
-        if len(lengths) != 1:
-            raise ValueError("cluster: ids, outlets, titles, texts and times must have the same length")
+        if len({len(ids), n, len(times)}) != 1:
+            raise ValueError("cluster: ids, counts and times must have the same length")
         if len(set(ids)) != len(ids):
             raise ValueError("cluster: duplicate article ids in one batch")
         seen = [i for i in ids if i in getattr(self, "_row_of", {})]
@@ -148,7 +204,7 @@ class EventClusterer(BaseEstimator):
         return [_to_days(t) for t in times]
 
     def _initialise(self) -> None:
-        self.ids_: list[str] = []
+        self.ids_: list[Hashable] = []
         self.times_ = np.zeros(0)
         self.counts_ = sp.csr_matrix((0, self.n_features), dtype=np.float32)
         self.df_ = np.zeros(self.n_features, dtype=np.int64)
@@ -158,16 +214,9 @@ class EventClusterer(BaseEstimator):
         self.neighbours_ = np.zeros((0, self.k), dtype=np.int64)
         self.neighbour_weights_ = np.zeros((0, self.k), dtype=np.float32)
         self.boilerplate_ = BoilerplateFilter()
-        self._row_of: dict[str, int] = {}
+        self._row_of: dict[Hashable, int] = {}
 
-    def _hash(self, token_lists: list[list[str]]) -> sp.csr_matrix:
-        hasher = FeatureHasher(n_features=self.n_features, input_type="string", alternate_sign=False)
-        counts = sp.csr_matrix(hasher.transform(token_lists), dtype=np.float32)
-        counts.sum_duplicates()
-        counts.eliminate_zeros()
-        return counts
-
-    def _append(self, ids: list[str], days: list[float], counts: sp.csr_matrix) -> np.ndarray:
+    def _append(self, ids: list[Hashable], days: list[float], counts: sp.csr_matrix) -> np.ndarray:
         """Store a time-ordered batch (unclustered, label -1); returns its row numbers."""
         first, n = len(self.ids_), len(ids)
         self._row_of.update((doc_id, first + i) for i, doc_id in enumerate(ids))
@@ -187,12 +236,14 @@ class EventClusterer(BaseEstimator):
         t = self.times_
         start, end = t[chunk].min(), t[chunk].max()
         clustered = self.labels_ >= 0
-        revisable = np.concatenate([np.flatnonzero(clustered & (t >= start - self.horizon_days)), chunk])
+        # Bounded on both sides so that back-filling old articles leaves recent events alone.
+        near = (t >= start - self.horizon_days) & (t <= end + self.horizon_days)
+        revisable = np.concatenate([np.flatnonzero(clustered & near), chunk])
         frozen = np.flatnonzero(
             clustered
             & (t >= start - self.window_days)
             & (t <= end + self.window_days)
-            & (t < start - self.horizon_days)
+            & ~near
         )
         window = np.concatenate([frozen, revisable])  # the chunk comes last
         raw = self._weighted(window)
@@ -202,10 +253,7 @@ class EventClusterer(BaseEstimator):
         self._assign_ids(revisable, nodes.events, nodes.link())
 
     def _weighted(self, rows: np.ndarray) -> sp.csr_matrix:
-        """(1 + ln tf) x idf of stored counts, top ``top_raw`` terms, l2."""
-        x = self.counts_[rows].astype(np.float64)
-        x.data = np.maximum(1.0 + np.log(np.maximum(x.data, 1e-9)), 0.0)
-        return _top_terms(_l2(x @ sp.diags(self._idf)), self.top_raw).astype(np.float32)
+        return weight_counts(self.counts_[rows], self.idf_, self.top_raw)
 
     def _update_neighbours(self, window: np.ndarray, raw: sp.csr_matrix, n_chunk: int) -> None:
         """Give chunk articles their k nearest in-window neighbours; older articles may adopt them."""
@@ -411,6 +459,32 @@ def _average_linkage(sim: np.ndarray, sizes: np.ndarray, min_sim: float) -> np.n
         best_sim[stale] = sim[stale, best[stale]]
         closer = active & (merged > best_sim)
         best[closer], best_sim[closer] = a, merged[closer]
+
+
+def term_counts(
+    titles: Sequence[str], texts: Sequence[str], boilerplate: Sequence[Set[int]], n_features: int = 2**20
+) -> sp.csr_matrix:
+    """Hashed term counts (articles x ``n_features``) of titles and texts minus boilerplate.
+
+    ``boilerplate[i]`` holds the sentence hashes to strip from ``texts[i]`` (see
+    ``BoilerplateFilter.boilerplate_of``). Pure, so worker processes can run it.
+    """
+    if not titles:
+        return sp.csr_matrix((0, n_features), dtype=np.float32)
+    hasher = FeatureHasher(n_features=n_features, input_type="string", alternate_sign=False)
+    docs = [tokens(title, strip_sentences(text, bp))
+            for title, text, bp in zip(titles, texts, boilerplate, strict=True)]
+    counts = sp.csr_matrix(hasher.transform(docs), dtype=np.float32)
+    counts.sum_duplicates()
+    counts.eliminate_zeros()
+    return counts
+
+
+def weight_counts(counts: sp.spmatrix, idf: np.ndarray, top: int) -> sp.csr_matrix:
+    """(1 + ln tf) x idf of term counts, the ``top`` largest terms per row, l2-normalised."""
+    x = sp.csr_matrix(counts, dtype=np.float64)
+    x.data = np.maximum(1.0 + np.log(np.maximum(x.data, 1e-9)), 0.0)
+    return _top_terms(_l2(x @ sp.diags(idf)), top).astype(np.float32)
 
 
 def _top_terms(x: sp.spmatrix, m: int) -> sp.csr_matrix:

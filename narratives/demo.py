@@ -21,14 +21,17 @@ from xml.sax.saxutils import escape
 
 import yaml
 from rich.console import Console
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from .collect import CollectOptions, run_collect
 from .config import Config, FeedSpec, Outlet
+from .evaluate import score_clusters
+from .event_queries import EventFilter, list_events
+from .events import ClusterSettings, run_clustering
 from .fetch import utcnow
 from .loopback import LoopbackServer, static
-from .models import ArticleRow, OutletRow
+from .models import ArticleRow, EventArticleRow, OutletRow
 from .report import emit
 from .store import open_store, sqlite_path
 
@@ -133,6 +136,26 @@ def serve_sample(server: LoopbackServer, now: datetime) -> Config:
     return Config(outlets=tuple(configured), path="<sample>")
 
 
+def articles_by_key(now: datetime) -> dict[tuple[str, str], SampleArticle]:
+    """Sample articles by (outlet, title): how the demo finds each stored article's gold event."""
+    return {(a.outlet, a.title): a for a in load_sample(now)[1]}
+
+
+def _demo_events(engine: Engine, sample: dict[tuple[str, str], SampleArticle], console: Console) -> None:
+    report = run_clustering(engine, ClusterSettings(workers=0), now=utcnow())
+    with Session(engine) as s:
+        pairs = s.execute(select(ArticleRow.outlet_id, ArticleRow.title, EventArticleRow.event_id)
+                          .join(EventArticleRow, EventArticleRow.article_id == ArticleRow.id)).all()
+        rows, total = list_events(s, EventFilter(min_outlets=2, limit=10))
+    scored = [(e, sample[(o, t)].event) for o, t, e in pairs if (o, t) in sample]
+    scores = score_clusters([p for p, _g in scored], [g for _p, g in scored])
+    console.print(f"\nClustered {report.articles} articles into {report.events_total} events "
+                  f"({total} covered by two or more outlets). Against the sample's own event labels: "
+                  f"B-cubed F1 {scores['bcubed'].f1:.3f}, pairwise F1 {scores['pairwise'].f1:.3f}.")
+    emit(rows, ["id", "last_published", "outlets", "articles", "headline"], "table", console,
+         title="latest events (narratives events)")
+
+
 def run_demo(url: str, *, keep: bool = False, console: Console) -> int:
     now = utcnow()
     path = sqlite_path(url)
@@ -163,7 +186,10 @@ def run_demo(url: str, *, keep: bool = False, console: Console) -> int:
     emit([dict(outlet=r[0], name=r[1], affiliation=r[2], articles=r[3], first=r[4], last=r[5])
           for r in rows], ["outlet", "name", "affiliation", "articles", "first", "last"],
          "table", console, title="sample outlets")
+    _demo_events(engine, articles_by_key(now), console)
     console.print(f"\nStore: {url}\nTry:  narratives feeds --db {url}\n"
-                  f"      sqlite3 {path or url} \"SELECT outlet, published_at, title FROM v_articles "
+                  f"      narratives events --db {url} --search idlib\n"
+                  f"      narratives event --db {url} ID\n"
+                  f"      sqlite3 {path or url} \"SELECT outlet, published_at, title, event_id FROM v_articles "
                   "WHERE title LIKE '%offensive%' ORDER BY published_at\"", highlight=False)
     return 1 if first.failed or second.failed else 0

@@ -25,16 +25,17 @@ from .errors import LockBusy
 from .store import sqlite_path
 
 
-def lock_path_for(url: str) -> Path:
+def lock_path_for(url: str, suffix: str = ".lock") -> Path:
+    """``<db>.lock`` for collects; ``suffix=".cluster.lock"`` for clustering runs."""
     path = sqlite_path(url)
     if path is not None:
-        return path.with_name(path.name + ".lock")
+        return path.with_name(path.name + suffix)
     digest = hashlib.sha256(url.encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"narratives-{digest}.lock"
+    return Path(tempfile.gettempdir()) / f"narratives-{digest}{suffix}"
 
 
 @contextmanager
-def collect_lock(path: Path, wait: float = 0.0) -> Iterator[None]:
+def collect_lock(path: Path, wait: float = 0.0, what: str = "collect") -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -46,7 +47,7 @@ def collect_lock(path: Path, wait: float = 0.0) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "unknown"
-                    raise LockBusy(f"collect: another collect is running on this store "
+                    raise LockBusy(f"{what}: another {what} is running on this store "
                                    f"({holder}); exiting. Use --wait SECONDS to wait for it") from None
                 time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
         os.ftruncate(fd, 0)

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class Base(DeclarativeBase):
@@ -186,6 +186,22 @@ class EventArticleRow(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
     similarity: Mapped[float] = mapped_column(Float)  # cosine to the event centroid
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+
+
+class ClusterArticleRow(Base):
+    """The clusterer's per-article state (internal: read it through the events tables).
+
+    ``terms``: hashed term counts of the boilerplate-stripped title and text (int32 feature
+    indices, then uint16 counts); ``neighbours``: the k most similar articles within the
+    window (int64 article ids, -1 = empty, then float32 cosines). Loading only the rows near
+    new articles keeps an incremental run's cost independent of the store's age.
+    """
+
+    __tablename__ = "cluster_articles"
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    day: Mapped[float] = mapped_column(Float, index=True)  # published_at in days since 1970
+    terms: Mapped[bytes] = mapped_column(LargeBinary)
+    neighbours: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class StateRow(Base):

@@ -15,9 +15,11 @@ The token recipe and the boilerplate rule are the ones measured in
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 
+import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 # --------------------------------------------------------------------------- sentences
@@ -71,6 +73,22 @@ def sentence_key(sentence: str) -> str:
     return " ".join(sentence.lower().split())
 
 
+def sentence_hash(sentence: str) -> int:
+    """A stable signed 64-bit hash of a sentence's key (the same in every process and run)."""
+    digest = hashlib.blake2b(sentence_key(sentence).encode("utf-8", "surrogatepass"), digest_size=8)
+    return int.from_bytes(digest.digest(), "little", signed=True)
+
+
+def sentence_hashes(text: str, min_chars: int = 10) -> list[int]:
+    """Distinct hashes of the sentences of ``text`` longer than ``min_chars`` characters."""
+    return sorted({sentence_hash(s) for s in split_sentences(text) if len(sentence_key(s)) > min_chars})
+
+
+def strip_sentences(text: str, boilerplate: Set[int]) -> str:
+    """``text`` without the sentences whose hash is in ``boilerplate``, one sentence per line."""
+    return "\n".join(s for s in split_sentences(text) if sentence_hash(s) not in boilerplate)
+
+
 class BoilerplateFilter:
     """Remove an outlet's recurring sentences (sign-offs, reproduction notices, promos).
 
@@ -79,13 +97,15 @@ class BoilerplateFilter:
         bp = BoilerplateFilter()
         bp.update([(outlet, day, text), ...])   # once per batch, before stripping it
         bp.strip(outlet, text)
-        saved = bp.stats_                      # plain dicts: save, then BoilerplateFilter.from_stats(saved)
+        arrays = bp.to_arrays()                # numpy arrays: save, then BoilerplateFilter.from_arrays(arrays)
 
     A sentence is boilerplate for an outlet once it occurs in at least ``min_docs`` of that
     outlet's articles spread over more than ``min_span_days`` days. The span rule keeps the
     paragraphs an outlet repeats while one story runs. Sentences of ``min_chars`` characters
-    or fewer are not tracked. ``stats_`` maps outlet -> sentence key -> [n_docs, first_day,
-    last_day].
+    or fewer are not tracked. Sentences are counted by a 64-bit hash of their key, so the
+    state stays small: ``stats_`` maps outlet -> hash -> [n_docs, first_day, last_day].
+    ``prune`` forgets sentences seen once long ago, so a long-lived store does not keep
+    every sentence it ever saw.
     """
 
     def __init__(self, min_docs: int = 4, min_span_days: float = 3.0, min_chars: int = 10):
@@ -93,48 +113,85 @@ class BoilerplateFilter:
         self.min_span_days = min_span_days
         self.min_chars = min_chars
 
-    @classmethod
-    def from_stats(
-        cls,
-        stats: Mapping[str, Mapping[str, list[float]]],
-        min_docs: int = 4,
-        min_span_days: float = 3.0,
-        min_chars: int = 10,
-    ) -> BoilerplateFilter:
-        """Rebuild a filter from saved ``stats_`` (and the parameters it was built with)."""
-        bp = cls(min_docs, min_span_days, min_chars)
-        bp.stats_ = {outlet: {k: list(v) for k, v in seen.items()} for outlet, seen in stats.items()}
-        return bp
-
     def update(self, docs: Iterable[tuple[str | None, float, str]]) -> BoilerplateFilter:
         """Count the sentences of (outlet, day, text) triples; articles without an outlet are skipped."""
+        return self.update_hashes(
+            (outlet, day, sentence_hashes(text, self.min_chars)) for outlet, day, text in docs if outlet is not None
+        )
+
+    def update_hashes(self, docs: Iterable[tuple[str | None, float, Iterable[int]]]) -> BoilerplateFilter:
+        """Like ``update``, from precomputed ``sentence_hashes`` (so workers can split the texts)."""
         if not hasattr(self, "stats_"):
-            self.stats_: dict[str, dict[str, list[float]]] = {}
-        for outlet, day, text in docs:
+            self.stats_: dict[str, dict[int, list[float]]] = {}
+        for outlet, day, hashes in docs:
             if outlet is None:
                 continue
             seen = self.stats_.setdefault(outlet, {})
-            for key in {sentence_key(s) for s in split_sentences(text)}:
-                if len(key) <= self.min_chars:
-                    continue
-                stat = seen.get(key)
+            for h in hashes:
+                stat = seen.get(h)
                 if stat is None:
-                    seen[key] = [1, day, day]
+                    seen[h] = [1, day, day]
                 else:
                     stat[0] += 1
                     stat[1] = min(stat[1], day)
                     stat[2] = max(stat[2], day)
         return self
 
+    def boilerplate_of(self, outlet: str | None) -> frozenset[int]:
+        """Hashes of the outlet's boilerplate sentences (for ``strip_sentences``)."""
+        seen = getattr(self, "stats_", {}).get(outlet, {})
+        return frozenset(h for h, (n, first, last) in seen.items()
+                         if n >= self.min_docs and last - first > self.min_span_days)
+
     def is_boilerplate(self, outlet: str | None, sentence: str) -> bool:
-        stat = getattr(self, "stats_", {}).get(outlet, {}).get(sentence_key(sentence))
+        stat = getattr(self, "stats_", {}).get(outlet, {}).get(sentence_hash(sentence))
         return stat is not None and stat[0] >= self.min_docs and stat[2] - stat[1] > self.min_span_days
 
     def strip(self, outlet: str | None, text: str) -> str:
         """The text without boilerplate sentences, one sentence per line (unchanged if no outlet)."""
         if outlet is None:
             return text
-        return "\n".join(s for s in split_sentences(text) if not self.is_boilerplate(outlet, s))
+        return strip_sentences(text, self.boilerplate_of(outlet))
+
+    def prune(self, before_day: float) -> int:
+        """Forget sentences seen only once, before ``before_day``; returns how many were dropped.
+
+        A sentence that does not recur within that time is not an outlet's boilerplate.
+        """
+        dropped = 0
+        for seen in getattr(self, "stats_", {}).values():
+            old = [h for h, (n, _first, last) in seen.items() if n == 1 and last < before_day]
+            for h in old:
+                del seen[h]
+            dropped += len(old)
+        return dropped
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The counts as numpy arrays (outlets sorted, hashes sorted within each outlet)."""
+        stats = getattr(self, "stats_", {})
+        outlets = sorted(stats)
+        rows = [(i, h, *stats[o][h]) for i, o in enumerate(outlets) for h in sorted(stats[o])]
+        table = np.array([r[2:] for r in rows], dtype=np.float64).reshape(-1, 3)
+        return {
+            "outlets": np.array(outlets, dtype=str),
+            "outlet": np.array([r[0] for r in rows], dtype=np.int32),
+            "hash": np.array([r[1] for r in rows], dtype=np.int64),
+            "n_docs": table[:, 0].astype(np.int64),
+            "first_day": table[:, 1],
+            "last_day": table[:, 2],
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], **params: float) -> BoilerplateFilter:
+        """Rebuild a filter from ``to_arrays`` output (and the parameters it was built with)."""
+        bp = cls(**params)
+        bp.stats_ = {str(o): {} for o in arrays["outlets"]}
+        names = [str(o) for o in arrays["outlets"]]
+        for i, h, n, first, last in zip(arrays["outlet"].tolist(), arrays["hash"].tolist(),
+                                        arrays["n_docs"].tolist(), arrays["first_day"].tolist(),
+                                        arrays["last_day"].tolist(), strict=True):
+            bp.stats_[names[i]][h] = [n, first, last]
+        return bp
 
 
 # --------------------------------------------------------------------------- tokens

@@ -212,13 +212,16 @@ def test_split_sentences(text, expected):
 
 def test_boilerplate_needs_four_articles_over_more_than_three_days():
     notice = "Materials may be reproduced with attribution."
-    bp = BoilerplateFilter().update([("o", day, f"Story {day}. {notice}") for day in (0, 1, 2, 3)])
+    bp = BoilerplateFilter().update([("o", day, f"Story number {day} ran. {notice}") for day in (0, 1, 2, 3)])
     assert bp.strip("o", f"News. {notice}") == f"News.\n{notice}"  # spans exactly 3 days
     bp.update([("o", 3.5, notice)])
     assert bp.strip("o", f"News. {notice}") == "News."
     assert bp.strip("other", notice) == notice
-    restored = BoilerplateFilter.from_stats(json.loads(json.dumps(bp.stats_)))
+    restored = BoilerplateFilter.from_arrays(bp.to_arrays())
+    assert restored.stats_ == bp.stats_
     assert restored.strip("o", f"News. {notice}") == "News."
+    assert bp.prune(before_day=100) == 4  # each story sentence was seen once; the notice is kept
+    assert bp.strip("o", f"News. {notice}") == "News."
 
 
 def test_tokens_weight_titles_and_entities():
