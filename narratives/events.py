@@ -43,7 +43,7 @@ from . import __version__
 from .cluster import EventClusterer, term_counts, weight_counts
 from .errors import StoreError
 from .models import ArticleRow, ClusterArticleRow, EventArticleRow, EventRow, RunRow, StateRow
-from .text import STOP_WORDS, BoilerplateFilter, sentence_hashes
+from .text import STOP_WORDS, BoilerplateFilter, article_text, sentence_hashes
 
 EPOCH = datetime(1970, 1, 1)
 #: Sentences an outlet used once are forgotten after this many days (see BoilerplateFilter.prune).
@@ -210,7 +210,7 @@ def _cluster_slice(engine: Engine, pending: Sequence, params: dict, pool: Execut
     days = [to_days(r.published_at) for r in rows]
     outlets = [r.outlet_id for r in rows]
     titles = [r.title or "" for r in rows]
-    texts = [r.content or r.summary or "" for r in rows]
+    texts = [article_text(r.summary, r.content) for r in rows]
 
     # Boilerplate counts first (sentences split in the workers), then term counts of the stripped texts.
     hashes = [h for part in pool.map(_hash_task, _batches(texts)) for h in part]
@@ -241,10 +241,10 @@ def _cluster_slice(engine: Engine, pending: Sequence, params: dict, pool: Execut
     new_rows = np.arange(n_old, len(clusterer.ids_))
     with Session(engine) as s, s.begin():
         existing = set(s.scalars(select(EventRow.id)))
+        terms = _pack_rows(clusterer.counts_, new_rows)
         s.execute(ClusterArticleRow.__table__.insert(), [
-            {"article_id": clusterer.ids_[r], "day": float(clusterer.times_[r]),
-             "terms": _pack_terms(clusterer.counts_[r]),
-             "neighbours": _pack_neighbours(clusterer, r)} for r in new_rows])
+            {"article_id": clusterer.ids_[r], "day": float(clusterer.times_[r]), "terms": blob,
+             "neighbours": _pack_neighbours(clusterer, r)} for r, blob in zip(new_rows, terms, strict=True)])
         _bulk_update(s, ClusterArticleRow, "article_id", "b_article", [
             {"b_article": clusterer.ids_[r], "neighbours": _pack_neighbours(clusterer, r)} for r in moved_neighbours])
         touched = {event_id(x) for x in clusterer.labels_[new_rows]}
@@ -275,9 +275,12 @@ def _chunked_articles(s: Session, ids: Sequence[int]) -> Iterable:
 # --------------------------------------------------------------------------- per-article state
 
 
-def _pack_terms(row: sp.csr_matrix) -> bytes:
-    counts = np.minimum(row.data, 65535).astype("<u2")
-    return row.indices.astype("<i4").tobytes() + counts.tobytes()
+def _pack_rows(counts: sp.csr_matrix, rows: np.ndarray) -> list[bytes]:
+    """Each row's term counts as one blob: int32 feature indices, then uint16 counts."""
+    indices = counts.indices.astype("<i4")
+    data = np.minimum(counts.data, 65535).astype("<u2")
+    ptr = counts.indptr
+    return [indices[ptr[r] : ptr[r + 1]].tobytes() + data[ptr[r] : ptr[r + 1]].tobytes() for r in rows]
 
 
 def _unpack_terms(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -420,16 +423,23 @@ def _refresh_events(s: Session, ids: Sequence[int], idf: np.ndarray, params: dic
         if not members:
             continue
         vectors = weight_counts(_stack_terms([m.terms for m in members], params["n_features"]), idf, params["top_raw"])
-        start = 0
+        groups = list(by_event.values())
+        sizes = np.array([len(g) for g in groups])
+        owner = np.repeat(np.arange(len(groups)), sizes)  # members are ordered by event
+        membership = sp.csr_matrix((1.0 / sizes[owner], (owner, np.arange(len(owner)))),
+                                   shape=(len(groups), len(owner)))
+        centroids = sp.csr_matrix(membership @ vectors)
+        norms = np.sqrt(np.asarray(centroids.multiply(centroids).sum(axis=1)).ravel())
+        dots = np.asarray(vectors.multiply(centroids[owner]).sum(axis=1)).ravel()
+        sims = np.where(norms[owner] > 0, dots / np.maximum(norms[owner], 1e-12), 0.0)
+        words = _title_words(members, params["n_features"])
         event_rows, similarities = [], []
-        for eid, group in by_event.items():
-            x = vectors[start : start + len(group)]
+        start = 0
+        for g, (eid, group) in enumerate(by_event.items()):
+            own = np.round(sims[start : start + len(group)], 6)
             start += len(group)
-            centroid = np.asarray(x.mean(axis=0)).ravel()
-            norm = np.linalg.norm(centroid)
-            sims = (x @ centroid) / norm if norm > 0 else np.zeros(len(group))
-            central = int(np.argmax(np.round(sims, 6)))  # ties: the earliest article
-            terms = _top_terms_of(group, centroid, params["n_features"])
+            central = int(np.argmax(own))  # ties: the earliest article
+            terms = _top_terms_of(group, centroids[g], words)
             headline = group[central].title or "(untitled)"
             event_rows.append({
                 "b_id": eid, "label": f"{headline} — {', '.join(terms)}" if terms else headline,
@@ -438,7 +448,7 @@ def _refresh_events(s: Session, ids: Sequence[int], idf: np.ndarray, params: dic
                 "last_published": max(m.published_at for m in group),
                 "article_count": len(group), "outlet_count": len({m.outlet_id for m in group}),
                 "updated_run_id": run_id})
-            similarities += [{"b_article": m.id, "similarity": round(float(v), 6)} for m, v in zip(group, sims, strict=True)]
+            similarities += [{"b_article": m.id, "similarity": float(v)} for m, v in zip(group, own, strict=True)]
         _bulk_update(s, EventRow, "id", "b_id", event_rows)
         _bulk_update(s, EventArticleRow, "article_id", "b_article", similarities)
     return removed
@@ -460,15 +470,19 @@ def _stack_terms(blobs: Sequence[bytes], n_features: int) -> sp.csr_matrix:
         shape=(len(blobs), n_features))
 
 
-def _top_terms_of(group: Sequence, centroid: np.ndarray, n_features: int, n: int = 5) -> list[str]:
-    """The event's heaviest terms that occur in its headlines (hashes cannot be read back)."""
-    words = sorted({w for m in group for w in _TITLE_WORD.findall((m.title or "").lower())
+def _title_words(members: Sequence, n_features: int) -> dict[str, int]:
+    """Hashed column of every word in the members' titles (hashes cannot be read back)."""
+    words = sorted({w for m in members for w in _TITLE_WORD.findall((m.title or "").lower())
                     if w not in STOP_WORDS and not w.isdigit()})
     if not words:
-        return []
+        return {}
     hasher = FeatureHasher(n_features=n_features, input_type="string", alternate_sign=False)
-    columns = hasher.transform([[w] for w in words]).indices
-    weights = centroid[columns]
-    order = sorted(range(len(words)), key=lambda i: (-weights[i], words[i]))
-    return [words[i] for i in order[:n] if weights[i] > 0]
+    return dict(zip(words, hasher.transform([[w] for w in words]).indices.tolist(), strict=True))
 
+
+def _top_terms_of(group: Sequence, centroid: sp.csr_matrix, columns: dict[str, int], n: int = 5) -> list[str]:
+    """The event's heaviest terms that occur in its headlines."""
+    words = sorted({w for m in group for w in _TITLE_WORD.findall((m.title or "").lower()) if w in columns})
+    weight = dict(zip(centroid.indices.tolist(), centroid.data.tolist(), strict=True))
+    scored = sorted((-weight.get(columns[w], 0.0), w) for w in words)
+    return [w for score, w in scored[:n] if score < 0]
