@@ -25,9 +25,7 @@ from sqlalchemy.orm import Session
 from .cli import EXIT_CONFIG, EXIT_FAILED, EXIT_LOCKED, cli, db_option, fail, format_option, open_or_exit
 from .config import parse_duration
 from .errors import ConfigError, LockBusy, StoreError
-from .evaluate import score_clusters
 from .event_queries import ARTICLE_COLUMNS, EVENT_COLUMNS, EventFilter, event_detail, list_events
-from .events import ClusterSettings, run_clustering
 from .fetch import utcnow
 from .importer import read_rows, store_rows
 from .lock import collect_lock, lock_path_for
@@ -71,7 +69,10 @@ def import_(db: str | None, file: Path) -> None:
     sys.exit(EXIT_FAILED if problems else 0)
 
 
-def _settings(threshold: float, window_days: float, workers: int | None, rebuild: bool = False) -> ClusterSettings:
+def _settings(threshold: float, window_days: float, workers: int | None, rebuild: bool = False) -> Any:
+    # Imported here: scikit-learn takes a second to load, and listing commands do not need it.
+    from .events import ClusterSettings
+
     return ClusterSettings(threshold=threshold, window_days=window_days, workers=workers, rebuild=rebuild)
 
 
@@ -108,6 +109,8 @@ def cluster(db: str | None, threshold: float, window_days: float, workers: int |
         narratives collect && narratives cluster     # e.g. from cron
         narratives cluster --rebuild --threshold 0.55
     """
+    from .events import run_clustering
+
     url = db_url(db)
     engine = open_or_exit(url)
     console = Console(stderr=True)
@@ -272,8 +275,11 @@ def eval_clusters(gold: Path, threshold: float, window_days: float, workers: int
     sys.exit(EXIT_FAILED if problems else 0)
 
 
-def evaluate_gold(engine: Engine, rows: list, settings: ClusterSettings) -> dict:
+def evaluate_gold(engine: Engine, rows: list, settings: Any) -> dict:
     """Import ``rows``, cluster them, and score the events against their ``event`` labels."""
+    from .evaluate import score_clusters
+    from .events import run_clustering
+
     now = utcnow()
     with Session(engine) as s, s.begin():
         store_rows(s, rows, now)

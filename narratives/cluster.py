@@ -10,7 +10,8 @@ The method is the one measured in ``benchmarks/experiments/README.md`` (B-cubed 
 ECB+, .950 on the sample corpus). Per batch, in time order and in chunks of ``chunk``
 articles:
 
-1. Strip each outlet's boilerplate sentences; hash the article's tokens into term counts
+1. Strip each outlet's boilerplate sentences (sentences seen once are forgotten after
+   ``boilerplate_memory_days``); hash the article's tokens into term counts
    and add them to the document frequencies (IDF = ln((1+N)/(1+df)) + 1, never refitted).
 2. Weight: (1 + ln tf) x idf, keep the ``top_raw`` largest terms, l2-normalise.
 3. Smooth: each article keeps its ``k`` most similar articles within ``window_days`` whose
@@ -78,6 +79,7 @@ class EventClusterer(BaseEstimator):
         n_features: int = 2**20,
         top_raw: int = 40,
         top_smooth: int = 60,
+        boilerplate_memory_days: float = 30.0,
     ):
         self.threshold = threshold
         self.window_days = window_days
@@ -89,6 +91,7 @@ class EventClusterer(BaseEstimator):
         self.n_features = n_features
         self.top_raw = top_raw
         self.top_smooth = top_smooth
+        self.boilerplate_memory_days = boilerplate_memory_days
 
     # ------------------------------------------------------------------ public
 
@@ -108,6 +111,8 @@ class EventClusterer(BaseEstimator):
         if not hasattr(self, "ids_"):
             self._initialise()
         self.boilerplate_.update(zip(outlets, days, texts, strict=True))
+        if days:
+            self.boilerplate_.prune(max(days) - self.boilerplate_memory_days)
         sets = {o: self.boilerplate_.boilerplate_of(o) for o in set(outlets) if o is not None}
         counts = term_counts(titles, texts, [sets.get(o, frozenset()) for o in outlets], self.n_features)
         return self.partial_fit_counts(ids, counts, days)
@@ -188,7 +193,7 @@ class EventClusterer(BaseEstimator):
     def _validate_batch(self, ids, n: int, times) -> list[float]:
         if not 0.0 < self.threshold <= 1.0:
             raise ValueError(f"cluster: threshold must be in (0, 1], got {self.threshold}")
-        for name in ("window_days", "horizon_days", "alpha", "floor"):
+        for name in ("window_days", "horizon_days", "alpha", "floor", "boilerplate_memory_days"):
             if getattr(self, name) < 0:
                 raise ValueError(f"cluster: {name} must be >= 0, got {getattr(self, name)}")
         for name in ("k", "chunk", "n_features", "top_raw", "top_smooth"):

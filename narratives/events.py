@@ -27,7 +27,7 @@ import multiprocessing
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,8 +46,6 @@ from .models import ArticleRow, ClusterArticleRow, EventArticleRow, EventRow, Ru
 from .text import STOP_WORDS, BoilerplateFilter, article_text, sentence_hashes
 
 EPOCH = datetime(1970, 1, 1)
-#: Sentences an outlet used once are forgotten after this many days (see BoilerplateFilter.prune).
-BOILERPLATE_MEMORY_DAYS = 30.0
 _STATE_KEYS = ("cluster.params", "cluster.df", "cluster.boilerplate")
 _PARALLEL_MIN = 2000  # fewer new articles than this are processed in-process
 _TASK = 500  # articles per worker task
@@ -65,8 +63,7 @@ class ClusterSettings:
     slice_size: int = 20_000
 
     def params(self) -> dict:
-        clusterer = EventClusterer(threshold=self.threshold, window_days=self.window_days)
-        return {**clusterer.get_params(), "boilerplate_memory_days": BOILERPLATE_MEMORY_DAYS}
+        return EventClusterer(threshold=self.threshold, window_days=self.window_days).get_params()
 
 
 @dataclass
@@ -147,16 +144,24 @@ def run_clustering(
                 .where(ClusterArticleRow.article_id.is_(None))
                 .order_by(ArticleRow.published_at, ArticleRow.id)
             ).all()
+            slices = [[row[0] for row in pending[i : i + settings.slice_size]]
+                      for i in range(0, len(pending), settings.slice_size)]
+            state = _load_global(s, params)
         with _pool(settings.workers, len(pending)) as pool:
-            for start in range(0, len(pending), settings.slice_size):
-                _cluster_slice(engine, pending[start : start + settings.slice_size], params, pool, report)
+            # Text of slice k+1 is processed in the workers while slice k is clustered here.
+            prepared = _prepare(engine, slices[0], state, pool) if slices else None
+            for k in range(len(slices)):
+                counts = sp.vstack([f.result() for f in prepared.counts], format="csr")
+                current, prepared = prepared, (_prepare(engine, slices[k + 1], state, pool)
+                                               if k + 1 < len(slices) else None)
+                _cluster_slice(engine, current, counts, state, report)
                 report.slices += 1
                 if progress:
-                    progress(min(start + settings.slice_size, len(pending)), len(pending))
+                    progress(sum(len(x) for x in slices[: k + 1]), len(pending))
     except BaseException as exc:
         with Session(engine) as s, s.begin():
             s.execute(update(RunRow).where(RunRow.id == report.run_id).values(
-                status="failed", finished_at=now, note=f"{type(exc).__name__}: {exc}"[:500]))
+                status="failed", finished_at=datetime.now(UTC).replace(tzinfo=None), note=f"{type(exc).__name__}: {exc}"[:500]))
         raise
     with Session(engine) as s, s.begin():
         report.events_total = s.scalar(select(func.count()).select_from(EventRow)) or 0
@@ -174,8 +179,12 @@ def _forget_clustering(s: Session) -> None:
 
 
 class _InProcess(Executor):
-    def map(self, fn, *iterables, timeout=None, chunksize=1):  # type: ignore[override]
-        return map(fn, *iterables)
+    """Runs tasks at once, in this process (small runs: starting workers costs more)."""
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        future: Future = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
 
 
 def _pool(workers: int | None, n: int) -> Executor:
@@ -189,40 +198,46 @@ def _hash_task(texts: Sequence[str]) -> list[list[int]]:
     return [sentence_hashes(t) for t in texts]
 
 
-def _count_task(task: tuple[Sequence[str], Sequence[str], Sequence[frozenset[int]], int]) -> sp.csr_matrix:
-    return term_counts(*task)
-
-
 def _batches(items: Sequence, size: int = _TASK) -> list[Sequence]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _cluster_slice(engine: Engine, pending: Sequence, params: dict, pool: Executor, report: ClusterReport) -> None:
-    ids = [row[0] for row in pending]
+@dataclass
+class _Prepared:
+    """A slice whose boilerplate is counted and whose term counts are being computed."""
+
+    ids: list[int]
+    days: list[float]
+    counts: list[Future]
+    boilerplate: dict[str, np.ndarray]  # the boilerplate state to save with this slice
+
+
+def _prepare(engine: Engine, ids: list[int], state: _Global, pool: Executor) -> _Prepared:
+    """Count the slice's sentences into the boilerplate state and start its term counts."""
     with Session(engine) as s:
-        state = _load_global(s, params)
-        articles = {
-            r.id: r for r in s.execute(
-                select(ArticleRow.id, ArticleRow.outlet_id, ArticleRow.title, ArticleRow.summary,
-                       ArticleRow.content, ArticleRow.published_at).where(ArticleRow.id.in_(ids)))
-        } if len(ids) <= 30_000 else {r.id: r for r in _chunked_articles(s, ids)}
+        articles = {r.id: r for r in _articles(s, ids)}
     rows = [articles[i] for i in ids]
     days = [to_days(r.published_at) for r in rows]
     outlets = [r.outlet_id for r in rows]
     titles = [r.title or "" for r in rows]
     texts = [article_text(r.summary, r.content) for r in rows]
-
-    # Boilerplate counts first (sentences split in the workers), then term counts of the stripped texts.
+    # Sentences are split in the workers; the counts are updated here, in slice order.
     hashes = [h for part in pool.map(_hash_task, _batches(texts)) for h in part]
     state.boilerplate.update_hashes(zip(outlets, days, hashes, strict=True))
+    state.boilerplate.prune(max(days) - state.params["boilerplate_memory_days"])  # as partial_fit does
     sets = {o: state.boilerplate.boilerplate_of(o) for o in set(outlets)}
-    n_features = params["n_features"]
-    tasks = [(titles[i : i + _TASK], texts[i : i + _TASK], [sets[o] for o in outlets[i : i + _TASK]], n_features)
-             for i in range(0, len(ids), _TASK)]
-    counts = sp.vstack(list(pool.map(_count_task, tasks)), format="csr")
+    n_features = state.params["n_features"]
+    counts = [pool.submit(term_counts, titles[i : i + _TASK], texts[i : i + _TASK],
+                          [sets[o] for o in outlets[i : i + _TASK]], n_features)
+              for i in range(0, len(ids), _TASK)]
+    return _Prepared(ids, days, counts, state.boilerplate.to_arrays())
 
-    clusterer_params = {k: v for k, v in params.items() if k != "boilerplate_memory_days"}
-    clusterer = EventClusterer(**clusterer_params)
+
+def _cluster_slice(engine: Engine, slice_: _Prepared, counts: sp.csr_matrix, state: _Global,
+                   report: ClusterReport) -> None:
+    ids, days, params = slice_.ids, slice_.days, state.params
+    n_features = params["n_features"]
+    clusterer = EventClusterer(**params)
     margin = max(clusterer.window_days, clusterer.horizon_days) + clusterer.window_days + 1e-6
     with Session(engine) as s:
         near = _load_near(s, days, margin, params["k"], n_features)
@@ -232,7 +247,6 @@ def _cluster_slice(engine: Engine, pending: Sequence, params: dict, pool: Execut
     old_neighbours = clusterer.neighbours_.copy()
     clusterer.partial_fit_counts(ids, counts, days)
     state.df, state.n_docs, state.n_events = clusterer.df_, clusterer.n_docs_, clusterer.n_events_
-    state.boilerplate.prune(max(days) - BOILERPLATE_MEMORY_DAYS)
 
     n_old = len(near.ids)
     old_rows = np.arange(n_old)
@@ -240,16 +254,17 @@ def _cluster_slice(engine: Engine, pending: Sequence, params: dict, pool: Execut
     moved_neighbours = old_rows[(clusterer.neighbours_[:n_old] != old_neighbours).any(axis=1)]
     new_rows = np.arange(n_old, len(clusterer.ids_))
     with Session(engine) as s, s.begin():
-        existing = set(s.scalars(select(EventRow.id)))
+        touched = {event_id(x) for x in clusterer.labels_[new_rows]}
+        touched |= {event_id(x) for x in near.labels[relabelled]}
+        touched |= {event_id(x) for x in clusterer.labels_[relabelled]}
+        existing = {i for part in _batches(sorted(touched), 500)
+                    for i in s.scalars(select(EventRow.id).where(EventRow.id.in_(part)))}
         terms = _pack_rows(clusterer.counts_, new_rows)
         s.execute(ClusterArticleRow.__table__.insert(), [
             {"article_id": clusterer.ids_[r], "day": float(clusterer.times_[r]), "terms": blob,
              "neighbours": _pack_neighbours(clusterer, r)} for r, blob in zip(new_rows, terms, strict=True)])
         _bulk_update(s, ClusterArticleRow, "article_id", "b_article", [
             {"b_article": clusterer.ids_[r], "neighbours": _pack_neighbours(clusterer, r)} for r in moved_neighbours])
-        touched = {event_id(x) for x in clusterer.labels_[new_rows]}
-        touched |= {event_id(x) for x in near.labels[relabelled]}
-        touched |= {event_id(x) for x in clusterer.labels_[relabelled]}
         _ensure_events(s, touched - existing, report.run_id)
         s.execute(EventArticleRow.__table__.insert(), [
             {"article_id": clusterer.ids_[r], "event_id": event_id(clusterer.labels_[r]),
@@ -258,15 +273,15 @@ def _cluster_slice(engine: Engine, pending: Sequence, params: dict, pool: Execut
             {"b_article": clusterer.ids_[r], "event_id": event_id(clusterer.labels_[r]), "run_id": report.run_id}
             for r in relabelled])
         removed = _refresh_events(s, sorted(touched), clusterer.idf_, params, report.run_id)
-        _save_global(s, state, report.run_id)
+        _save_global(s, state, slice_.boilerplate, report.run_id)
     report.articles += len(ids)
     report.events_created += len(touched - existing)
     report.events_changed += len(touched & existing) - len(removed & existing)
     report.events_removed += len(removed & existing)
 
 
-def _chunked_articles(s: Session, ids: Sequence[int]) -> Iterable:
-    for part in _batches(ids, 30_000):
+def _articles(s: Session, ids: Sequence[int]) -> Iterable:
+    for part in _batches(ids, 10_000):  # SQLite allows 32,766 bound parameters
         yield from s.execute(
             select(ArticleRow.id, ArticleRow.outlet_id, ArticleRow.title, ArticleRow.summary,
                    ArticleRow.content, ArticleRow.published_at).where(ArticleRow.id.in_(part)))
@@ -374,13 +389,13 @@ def _load_global(s: Session, params: dict) -> _Global:
     return _Global(params=meta["params"], df=df, n_docs=meta["n_docs"], n_events=meta["n_events"], boilerplate=bp)
 
 
-def _save_global(s: Session, state: _Global, run_id: int) -> None:
+def _save_global(s: Session, state: _Global, boilerplate: dict[str, np.ndarray], run_id: int) -> None:
     index = np.flatnonzero(state.df)
     meta = {"params": state.params, "n_docs": int(state.n_docs), "n_events": int(state.n_events)}
     for name, data in (
         ("cluster.params", json.dumps(meta, sort_keys=True).encode()),
         ("cluster.df", _npz(index=index.astype(np.int32), count=state.df[index])),
-        ("cluster.boilerplate", _npz(**state.boilerplate.to_arrays())),
+        ("cluster.boilerplate", _npz(**boilerplate)),
     ):
         s.merge(StateRow(name=name, data=data, updated_run_id=run_id))
 
