@@ -163,20 +163,27 @@ def print_report(report: CollectReport, console: Console, quiet: bool, fmt: str)
 @click.option("--wait", "lock_wait", default=0.0, show_default=True, type=click.FloatRange(0),
               help="Seconds to wait if another collect holds the lock.")
 @click.option("--quiet", "-q", is_flag=True, help="Print failed feeds and the totals only.")
+@click.option("--full-text", is_flag=True,
+              help="After each pass, run the fulltext stage (see `narratives fulltext`).")
 @format_option
 def collect(db: str | None, feeds_path: Path, force: bool, every: float | None,
             outlets: tuple[str, ...], concurrency: int, per_host: int, deadline: float,
-            max_bytes: int, workers: int | None, lock_wait: float, quiet: bool, fmt: str) -> None:
+            max_bytes: int, workers: int | None, lock_wait: float, quiet: bool, full_text: bool,
+            fmt: str) -> None:
     """Fetch the feeds that are due and store new and changed articles.
 
     Exits 0 when every feed succeeded, 1 when some failed (the rest are stored),
-    2 on bad configuration, 3 when another collect is running.
+    2 on bad configuration, 3 when another collect is running. With --full-text the
+    pages of outlets with full_text: true are fetched after each pass, with the same
+    --outlet, --concurrency, --per-host, --timeout and --workers (exit 1 also when
+    pages failed; skipped with a message while another fulltext run holds the store).
 
     \b
     Example:
         narratives collect                  # one pass, e.g. from cron
         narratives collect --every 30m      # a loop until Ctrl-C
         narratives collect --force --outlet tass
+        narratives collect --full-text      # then fetch article pages
     """
     console = Console(stderr=False)
     url = db_url(db)
@@ -208,16 +215,23 @@ def collect(db: str | None, feeds_path: Path, force: bool, every: float | None,
         click.echo("feeds.yaml is now invalid; keeping the previous configuration:\n"
                    + str(exc), err=True)
 
+    after_pass, pages_failed = None, []
+    if full_text:
+        from .cli_fulltext import full_text_after_pass
+
+        after_pass = full_text_after_pass(engine, url, outlets, options, console, quiet, fmt,
+                                          pages_failed)
     try:
         report = run_collect(engine, url, config, options, reload=lambda: load_feeds(feeds_path),
                              every=every, on_start=on_start,
                              on_result=lambda _r: progress.advance(task_id),
-                             on_report=on_report, on_config_error=on_config_error)
+                             on_report=on_report, on_config_error=on_config_error,
+                             after_pass=after_pass)
     except LockBusy as exc:
         fail(str(exc), EXIT_LOCKED)
     finally:
         progress.stop()
-    sys.exit(report.exit_code)
+    sys.exit(max([report.exit_code, *pages_failed[-1:]]))
 
 
 HEALTH_COLUMNS = ["outlet", "feed", "status", "last_success_at", "last_error_at",
@@ -271,4 +285,5 @@ def main() -> None:  # console-script entry point
     cli()
 
 
-from . import cli_events  # noqa: E402, F401 — registers the events-stage commands
+# Register the events-stage and full-text commands on the group.
+from . import cli_events, cli_fulltext  # noqa: E402, F401

@@ -243,19 +243,29 @@ class EventClusterer(BaseEstimator):
         clustered = self.labels_ >= 0
         # Bounded on both sides so that back-filling old articles leaves recent events alone.
         near = (t >= start - self.horizon_days) & (t <= end + self.horizon_days)
-        revisable = np.concatenate([np.flatnonzero(clustered & near), chunk])
-        frozen = np.flatnonzero(
+        revisable = np.concatenate([self._by_time(np.flatnonzero(clustered & near)), chunk])
+        frozen = self._by_time(np.flatnonzero(
             clustered
             & (t >= start - self.window_days)
             & (t <= end + self.window_days)
             & ~near
-        )
+        ))
         window = np.concatenate([frozen, revisable])  # the chunk comes last
         raw = self._weighted(window)
         self._update_neighbours(window, raw, n_chunk=len(chunk))
         smooth = self._smoothed(window, raw)
         nodes = _Nodes(self, frozen, revisable, smooth[: len(frozen)], smooth[len(frozen) :])
         self._assign_ids(revisable, nodes.events, nodes.link())
+
+    def _by_time(self, rows: np.ndarray) -> np.ndarray:
+        """``rows`` in (time, id) order, not arrival order.
+
+        Ties (equal similarities, e.g. one wire story carried by several outlets) are broken
+        by position in the window; this way they break the same whatever order the articles
+        arrived in, and the store, which reloads them in (time, id) order, agrees.
+        """
+        order = sorted(range(len(rows)), key=lambda i: (self.times_[rows[i]], self.ids_[rows[i]]))
+        return rows[np.array(order, dtype=np.int64)] if len(rows) else rows
 
     def _weighted(self, rows: np.ndarray) -> sp.csr_matrix:
         return weight_counts(self.counts_[rows], self.idf_, self.top_raw)

@@ -20,7 +20,7 @@ import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -269,12 +269,15 @@ def run_collect(engine: Engine, db_url: str, config: Config, options: CollectOpt
                 on_result: Callable[[FeedResult], None] | None = None,
                 on_report: Callable[[CollectReport], None] | None = None,
                 on_config_error: Callable[[ConfigError], None] | None = None,
+                after_pass: Callable[[Config, asyncio.Event], Awaitable[None]] | None = None,
                 clock: Callable[[], datetime] = utcnow) -> CollectReport:
     """One pass, or with ``every`` a pass every so many seconds until SIGINT/SIGTERM.
 
     ``config`` is validated by the caller before anything is written. In a loop,
     ``reload`` re-reads it before each later pass, so an edited feeds.yaml takes effect
-    without a restart; a broken edit keeps the last good configuration.
+    without a restart; a broken edit keeps the last good configuration. ``after_pass``
+    runs after each pass, outside the collect lock (``collect --full-text`` runs the
+    full-text stage there), and is handed the stop event.
     """
 
     async def main() -> CollectReport:
@@ -291,6 +294,8 @@ def run_collect(engine: Engine, db_url: str, config: Config, options: CollectOpt
                                                 on_start=on_start, on_result=on_result, stop=stop)
                 if on_report is not None:
                     on_report(report)
+                if after_pass is not None and not stop.is_set():
+                    await after_pass(config, stop)
                 if every is None or stop.is_set():
                     return report
                 try:

@@ -65,6 +65,7 @@ class Outlet:
     enabled: bool = True
     max_per_host: int | None = None
     interval: float | None = None
+    full_text: bool = False  # fetch each article's page and extract its text (fulltext stage)
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,7 @@ def _duration(p: _Problems, node: yaml.Node, key: str) -> float | None:
 
 OUTLET_KEYS = {"id": True, "name": True, "country": True, "language": True, "affiliation": True,
                "owner": True, "homepage": True, "feeds": True, "enabled": False,
-               "max_per_host": False, "interval": False}
+               "max_per_host": False, "interval": False, "full_text": False}
 FEED_KEYS = {"url": True, "name": False, "enabled": False}
 
 
@@ -252,10 +253,11 @@ def _outlet(p: _Problems, node: yaml.Node, i: int, seen_ids: dict[str, int],
     enabled = _bool(p, fields["enabled"], f"{key}.enabled") if "enabled" in fields else True
     mph = _int(p, fields["max_per_host"], f"{key}.max_per_host", 1, 16) if "max_per_host" in fields else None
     interval = _duration(p, fields["interval"], f"{key}.interval") if "interval" in fields else None
+    full_text = _bool(p, fields["full_text"], f"{key}.full_text") if "full_text" in fields else False
     if len(p.items) > before or slug is None or not fields:
         return None
     return Outlet(id=slug, feeds=tuple(feeds), enabled=enabled, max_per_host=mph,
-                  interval=interval, **values)
+                  interval=interval, full_text=full_text, **values)
 
 
 def parse_feeds_yaml(text: str, path: str = "feeds.yaml") -> Config:

@@ -27,7 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 3
+from .thin import CJK_CHARS_PER_WORD, THIN_CHARS, THIN_WORDS
+
+SCHEMA_VERSION = 4
 
 
 class Base(DeclarativeBase):
@@ -147,6 +149,52 @@ class ArticleVersionRow(Base):
     replaced_at: Mapped[datetime] = mapped_column(DateTime)  # when the newer text replaced it
 
 
+class ArticleTextRow(Base):
+    """An article's own page, fetched and extracted by ``narratives fulltext``.
+
+    One row per article that went through the full-text stage; the feed's text in
+    ``articles`` is never replaced. ``status`` is the state of the page text:
+    ``extracted`` (``text`` is the article's best text), ``fallback`` (the page was read
+    but gave less than the feed had, e.g. a paywall stub: the feed text stays best and
+    ``reason`` says why), ``failed`` (no page text yet: ``error_class`` says why; retried at
+    ``next_attempt_at``). A failed later fetch of an extracted page keeps ``extracted``
+    and its text, and records the error.
+    """
+
+    __tablename__ = "article_texts"
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))  # extracted | fallback | failed
+    text: Mapped[str | None] = mapped_column(Text)  # plain text the extractor found on the page
+    chars: Mapped[int] = mapped_column(Integer, default=0)
+    content_hash: Mapped[str | None] = mapped_column(String(64))  # sha256 of text
+    extractor: Mapped[str | None] = mapped_column(String(64))  # e.g. "trafilatura 2.3.1"
+    encoding: Mapped[str | None] = mapped_column(String(64))  # codec and its source: "cp1251 (header)"
+    reason: Mapped[str | None] = mapped_column(String(32))  # fallback: shorter_than_feed | no_text | ...
+    url: Mapped[str] = mapped_column(Text)  # the page asked for (the article's url)
+    final_url: Mapped[str | None] = mapped_column(Text)  # after redirects
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # page fetches in all
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # consecutive failed ones
+    attempted_at: Mapped[datetime] = mapped_column(DateTime)  # the last attempt
+    fetched_at: Mapped[datetime | None] = mapped_column(DateTime)  # when `text` was read
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    error_class: Mapped[str | None] = mapped_column(String(32))  # of the last attempt, if it failed
+    error_message: Mapped[str | None] = mapped_column(Text)
+
+
+class ArticleVersionSourceRow(Base):
+    """Marks an ``article_versions`` row whose ``content`` is an earlier *page* text.
+
+    Versions without a row here are earlier feed texts. (A side table, because
+    ``article_versions`` is not altered in place.)
+    """
+
+    __tablename__ = "article_version_sources"
+    version_id: Mapped[int] = mapped_column(ForeignKey("article_versions.id"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))  # page
+
+
 class RunRow(Base):
     """One clustering (or later, comparison) run: parameters and code version, for citing."""
 
@@ -213,9 +261,19 @@ class StateRow(Base):
     updated_run_id: Mapped[int | None] = mapped_column(Integer)
 
 
+# ``thin`` (see thin.py) in SQL. Whitespace in the best text: spaces and line breaks
+# (stored texts are clean_text'ed, so tabs and runs of spaces are already folded); a
+# literal newline in the SQL string keeps it portable.
+_GAPS = "(length(b.full_text) - length(replace(replace(b.full_text, '\n', ''), ' ', '')))"
+
 #: Researcher-facing views. Names and columns are a stable interface: add, never rename.
 VIEWS: dict[str, str] = {
-    "v_articles": """
+    "v_articles": f"""
+        SELECT b.*,
+               CASE WHEN ({_GAPS} + 1) * {CJK_CHARS_PER_WORD} < length(b.full_text)
+                    THEN (CASE WHEN length(b.full_text) < {THIN_CHARS} THEN 1 ELSE 0 END)
+                    ELSE (CASE WHEN {_GAPS} + 1 < {THIN_WORDS} THEN 1 ELSE 0 END) END AS thin
+        FROM (
         SELECT a.id AS article_id, a.outlet_id AS outlet, o.name AS outlet_name,
                o.affiliation AS affiliation, o.country AS country, a.feed_id AS feed_id,
                a.guid AS guid, a.title AS title, a.url AS url, a.summary AS summary,
@@ -224,9 +282,17 @@ VIEWS: dict[str, str] = {
                a.published_at AS published_at, a.date_flag AS date_flag,
                a.fetched_at AS fetched_at, a.updated_at AS updated_at,
                (SELECT COUNT(*) FROM article_versions v WHERE v.article_id = a.id) AS versions,
-               ea.event_id AS event_id
+               ea.event_id AS event_id,
+               CASE WHEN t.status = 'extracted' THEN 'extracted'
+                    WHEN t.status = 'failed' THEN 'failed'
+                    WHEN a.content != '' THEN 'feed-content'
+                    ELSE 'feed-summary' END AS text_source,
+               CASE WHEN t.status = 'extracted' THEN t.text
+                    WHEN a.content != '' THEN a.content
+                    ELSE a.summary END AS full_text
         FROM articles a JOIN outlets o ON o.id = a.outlet_id
-        LEFT JOIN event_articles ea ON ea.article_id = a.id""",
+        LEFT JOIN event_articles ea ON ea.article_id = a.id
+        LEFT JOIN article_texts t ON t.article_id = a.id) b""",
     "v_feed_health": """
         SELECT f.id AS feed_id, f.outlet_id AS outlet, o.name AS outlet_name, f.name AS feed,
                f.url AS url, f.status AS status, f.enabled AS enabled,

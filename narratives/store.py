@@ -20,7 +20,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, func, insert, select, text, update
+from sqlalchemy import (
+    Engine,
+    and_,
+    case,
+    create_engine,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.orm import Session
@@ -31,7 +43,9 @@ from .models import (
     SCHEMA_VERSION,
     VIEWS,
     ArticleRow,
+    ArticleTextRow,
     ArticleVersionRow,
+    ArticleVersionSourceRow,
     Base,
     FeedRow,
     FetchRow,
@@ -331,3 +345,111 @@ def feed_health(session: Session) -> list[dict]:
                  last_error=f.last_error, failure_count=f.failure_count,
                  articles=counts.get(f.id, 0), next_fetch_at=f.next_fetch_at)
             for f, name in rows]
+
+
+# --- article pages (the full-text stage) ------------------------------------------
+
+@dataclass(frozen=True)
+class PageJob:
+    """What the full-text stage needs to know about one article; a snapshot, not a live row."""
+
+    article_id: int
+    outlet_id: str
+    url: str
+    title: str
+    feed_text: str  # the feed's best text: content, else summary
+    status: str | None  # the article_texts status so far (None: never tried)
+    failures: int  # consecutive failed attempts so far
+
+
+def due_pages(session: Session, now: datetime, outlets: Sequence[str], *, limit: int,
+              force: bool = False, recheck: bool = False) -> list[PageJob]:
+    """Articles of ``outlets`` whose page is due, never-tried ones first, then newest first.
+
+    Due: never tried; a retry whose time has come; or a page read before the feed last
+    changed the article (the outlet edited it). ``force`` adds every failed page (given
+    up or not), ``recheck`` every page already read (to catch silent edits of the page).
+    """
+    t = ArticleTextRow
+    never = t.article_id.is_(None)
+    due = or_(never, t.next_attempt_at <= now,
+              and_(t.next_attempt_at.is_(None), ArticleRow.updated_at > t.attempted_at))
+    if force:
+        due = or_(due, t.status == "failed")
+    if recheck:
+        due = or_(due, t.status.in_(("extracted", "fallback")))
+    q = (select(ArticleRow.id, ArticleRow.outlet_id, ArticleRow.url, ArticleRow.title,
+                ArticleRow.summary, ArticleRow.content, t.status, t.failures)
+         .outerjoin(t, t.article_id == ArticleRow.id)
+         .where(ArticleRow.outlet_id.in_(list(outlets)), ArticleRow.url.is_not(None),
+                or_(ArticleRow.url.like("http://%"), ArticleRow.url.like("https://%")), due)
+         .order_by(case((never, 0), else_=1), ArticleRow.published_at.desc(), ArticleRow.id.desc())
+         .limit(limit))
+    return [PageJob(r.id, r.outlet_id, r.url, r.title, r.content or r.summary, r.status,
+                    r.failures or 0) for r in session.execute(q)]
+
+
+@dataclass(frozen=True)
+class PageUpdate:
+    """The outcome of one page attempt, as ``article_texts`` records it."""
+
+    status: str  # extracted | fallback | failed
+    attempted_at: datetime
+    url: str
+    next_attempt_at: datetime | None = None
+    final_url: str | None = None
+    http_status: int | None = None
+    nbytes: int = 0
+    text: str = ""
+    extractor: str | None = None
+    encoding: str | None = None
+    reason: str | None = None
+    error_class: str | None = None
+    error_message: str | None = None
+
+
+def record_page(session: Session, job: PageJob, upd: PageUpdate) -> bool:
+    """Write one attempt into ``article_texts``. True when an earlier page text was versioned.
+
+    A failure never takes away text already read: an ``extracted`` or ``fallback`` row
+    keeps its status and text and records the error and the retry time. When a new read
+    replaces an extracted text with a different one, the earlier text goes to
+    ``article_versions`` (with the article's title and summary, ``url`` = the page it came
+    from) and is marked ``page`` in ``article_version_sources``.
+    """
+    row = session.get(ArticleTextRow, job.article_id)
+    if row is None:
+        row = ArticleTextRow(article_id=job.article_id, status="failed", attempts=0, failures=0,
+                             chars=0, bytes=0, url=upd.url, attempted_at=upd.attempted_at)
+        session.add(row)
+    read_from = row.final_url or row.url  # where the text stored so far came from
+    row.attempts = (row.attempts or 0) + 1
+    row.attempted_at, row.url, row.next_attempt_at = upd.attempted_at, upd.url, upd.next_attempt_at
+    if upd.status == "failed":
+        row.http_status = upd.http_status
+        if row.status == "failed":  # no text yet: nothing else to describe
+            row.final_url, row.bytes = upd.final_url, upd.nbytes
+        row.failures = (row.failures or 0) + 1
+        row.error_class, row.error_message = upd.error_class, upd.error_message
+        return False
+    digest = hashlib.sha256(upd.text.encode("utf-8", "replace")).hexdigest() if upd.text else None
+    versioned = False
+    if row.status == "extracted" and row.text and digest != row.content_hash:
+        article = session.get(ArticleRow, job.article_id)
+        version = ArticleVersionRow(
+            article_id=job.article_id, title=article.title if article else "",
+            summary=article.summary if article else "", content=row.text, url=read_from,
+            content_hash=row.content_hash or "", seen_from=row.fetched_at or row.attempted_at,
+            replaced_at=upd.attempted_at)
+        session.add(version)
+        session.flush()  # for version.id
+        session.add(ArticleVersionSourceRow(version_id=version.id, source="page"))
+        versioned = True
+    if digest != row.content_hash or row.fetched_at is None:
+        row.fetched_at = upd.attempted_at  # when this text was first read
+    row.final_url, row.http_status, row.bytes = upd.final_url, upd.http_status, upd.nbytes
+    row.status, row.text, row.chars, row.content_hash = (upd.status, upd.text or None,
+                                                         len(upd.text), digest)
+    row.extractor, row.encoding, row.reason = upd.extractor, upd.encoding, upd.reason
+    row.failures, row.error_class, row.error_message = 0, None, None
+    return versioned

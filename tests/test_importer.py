@@ -79,6 +79,27 @@ def test_csv_rows_and_line_numbers(tmp_path):
     assert problems == [f"{path}:4: missing text (or summary); row skipped"]
 
 
+def test_csv_row_with_more_cells_than_header_is_skipped(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("id,outlet,title,text\n1,x,t,body\n2,x,t,body,extra\n3,x,t,body\n", "utf-8")
+    rows, problems = read_rows(path, NOW)
+    assert [r.draft.guid for r in rows] == ["1", "3"]
+    assert problems == [f"{path}:3: more cells than header columns; row skipped"]
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("a.jsonl", "Caf\u00e9 news".encode("latin-1"), "not UTF-8"),
+    ("a.txt", b'{"id": "1"}\n', "unknown file type '.txt'"),
+])
+def test_unreadable_files_stop_the_import_with_a_fix(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ConfigError) as caught:
+        read_rows(path, NOW)
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"{path}:1: (file): ") and message in problem and "Fix:" in problem
+
+
 def test_cli_import_is_idempotent_and_exit_1_on_bad_rows(tmp_path):
     db = tmp_path / "s.db"
     good = jsonl(tmp_path / "good.jsonl", [GOOD, {**GOOD, "id": "a2", "outlet": "bbc",
