@@ -33,13 +33,13 @@ same batches give the same ids.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence, Set
+from collections.abc import Hashable, Iterable, Sequence, Set
 from datetime import UTC, datetime
 from numbers import Real
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.cluster.hierarchy import linkage
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 from sklearn.base import BaseEstimator
@@ -50,6 +50,7 @@ from narratives.text import BoilerplateFilter, strip_sentences, tokens
 
 Time = float | datetime
 _FORBIDDEN = -1e9  # similarity of two frozen events: low enough that no average recovers from it
+_GROUP_ROWS = 512  # articles per similarity product when linking small components
 
 
 class EventClusterer(BaseEstimator):
@@ -253,7 +254,7 @@ class EventClusterer(BaseEstimator):
         window = np.concatenate([frozen, revisable])  # the chunk comes last
         raw = self._weighted(window)
         self._update_neighbours(window, raw, n_chunk=len(chunk))
-        smooth = self._smoothed(window, raw)
+        smooth = _compact(self._smoothed(window, raw))
         nodes = _Nodes(self, frozen, revisable, smooth[: len(frozen)], smooth[len(frozen) :])
         self._assign_ids(revisable, nodes.events, nodes.link())
 
@@ -273,6 +274,7 @@ class EventClusterer(BaseEstimator):
     def _update_neighbours(self, window: np.ndarray, raw: sp.csr_matrix, n_chunk: int) -> None:
         """Give chunk articles their k nearest in-window neighbours; older articles may adopt them."""
         chunk = window[-n_chunk:]
+        raw = _compact(raw)
         sim = (raw[-n_chunk:] @ raw.T).toarray()
         gap = np.abs(self.times_[chunk, None] - self.times_[None, window])
         sim[gap > self.window_days] = -1.0
@@ -384,28 +386,49 @@ class _Nodes:
         _n, component = connected_components(graph, directed=False)
         root = np.arange(m + n)
         order = np.argsort(component, kind="stable")
+        larger = []
         for nodes in np.split(order, np.flatnonzero(np.diff(component[order])) + 1):
-            if len(nodes) > 1:
-                root[nodes] = nodes[self._link_component(nodes[nodes < m], nodes[nodes >= m] - m)]
+            if len(nodes) == 2:  # joined by one edge that reaches the threshold: they merge
+                root[nodes] = nodes[0]
+            elif len(nodes) > 2:
+                larger.append(nodes)
+        # Similarities of several small components come from one product (a pair's dot product
+        # does not depend on the other rows): thousands of tiny sparse products cost far more.
+        for group in _groups(larger, [int((nodes >= m).sum()) for nodes in larger], _GROUP_ROWS):
+            articles = np.concatenate([nodes[nodes >= m] - m for nodes in group])
+            x = self.x[articles]
+            sims = (x @ x.T).toarray()
+            start = 0
+            for nodes in group:
+                end = start + int((nodes >= m).sum())
+                local = self._link_component(nodes[nodes < m], nodes[nodes >= m] - m, sims[start:end, start:end])
+                root[nodes] = nodes[local]
+                start = end
         return root[m:]
 
     def _article_edges(self, block: int) -> tuple[np.ndarray, np.ndarray]:
-        """Article pairs within the window whose similarity reaches the threshold (in row blocks)."""
-        xt = sp.csr_matrix(self.x.T)
+        """Article pairs (i < j) within the window whose similarity reaches the threshold.
+
+        Row blocks against the columns from the block on: the upper triangle is enough for
+        an undirected graph and halves the products.
+        """
         rows, cols = [], []
         for b in range(0, len(self.days), block):
-            sim = (self.x[b : b + block] @ xt).tocoo()
-            r = sim.row + b
-            ok = (sim.data >= self.min_sim) & (np.abs(self.days[r] - self.days[sim.col]) <= self.window_days)
-            ok &= r != sim.col
+            sim = self.x[b : b + block] @ self.x[b:].T
+            hit = np.flatnonzero(sim.data >= self.min_sim)  # few: filter before anything else
+            r = np.searchsorted(sim.indptr, hit, side="right") - 1 + b
+            c = sim.indices[hit] + b
+            ok = (r < c) & (np.abs(self.days[r] - self.days[c]) <= self.window_days)
             rows.append(r[ok])
-            cols.append(sim.col[ok])
+            cols.append(c[ok])
         return np.concatenate(rows), np.concatenate(cols)
 
-    def _link_component(self, events: np.ndarray, articles: np.ndarray) -> np.ndarray:
-        """Local index (events first, then articles) of each node's cluster root."""
-        x = self.x[articles]
-        sim = (x @ x.T).toarray().astype(np.float64)
+    def _link_component(self, events: np.ndarray, articles: np.ndarray, sim: np.ndarray) -> np.ndarray:
+        """Local index (events first, then articles) of each node's cluster root.
+
+        ``sim``: the articles' cosine similarities (float32, from ``x @ x.T``).
+        """
+        sim = sim.astype(np.float64)
         days = self.days[articles]
         sim[np.abs(days[:, None] - days[None, :]) > self.window_days] = 0.0
         if not len(events):
@@ -423,9 +446,32 @@ class _Nodes:
         distance = np.clip(1.0 - sim, 0.0, 2.0)
         np.fill_diagonal(distance, 0.0)
         tree = linkage(squareform(distance, checks=False), "average")
-        labels = fcluster(tree, t=self.threshold, criterion="distance")
-        first: dict[int, int] = {}
-        return np.array([first.setdefault(label, i) for i, label in enumerate(labels)])
+        # fcluster(tree, threshold, "distance") without its per-call validation (a third of the
+        # time here): average linkage never inverts, so the cut keeps every merge up to it.
+        n = len(sim)
+        members: dict[int, list[int]] = {}
+        for i, (a, b, height, _size) in enumerate(tree):
+            if height > self.threshold:
+                break
+            members[n + i] = members.pop(int(a), [int(a)]) + members.pop(int(b), [int(b)])
+        root = np.arange(n)
+        for group in members.values():
+            root[group] = min(group)
+        return root
+
+
+def _groups(items: list, sizes: list[int], rows: int) -> Iterable[list]:
+    """``items`` in consecutive groups of at most ``rows`` total size (a larger item alone)."""
+    group: list = []
+    total = 0
+    for item, size in zip(items, sizes, strict=True):
+        if group and total + size > rows:
+            yield group
+            group, total = [], 0
+        group.append(item)
+        total += size
+    if group:
+        yield group
 
 
 def _mean_similarity_to_events(x, days, frozen_x, frozen_days, member_of, sizes, window_days):
@@ -519,6 +565,15 @@ def _top_terms(x: sp.spmatrix, m: int) -> sp.csr_matrix:
     rank = np.arange(len(order)) - x.indptr[rows[order]]
     keep = np.sort(order[rank < m])
     return _l2(sp.csr_matrix((x.data[keep], (rows[keep], x.indices[keep])), shape=x.shape))
+
+
+def _compact(x: sp.csr_matrix) -> sp.csr_matrix:
+    """``x`` with only the columns some row uses: same dot products, and transposes (x.T
+    for x @ x.T) no longer pay for all ``n_features`` hashed columns."""
+    x = sp.csr_matrix(x)
+    x.sum_duplicates()
+    used, column = np.unique(x.indices, return_inverse=True)
+    return sp.csr_matrix((x.data, column.ravel(), x.indptr), shape=(x.shape[0], len(used)))
 
 
 def _l2(x: sp.spmatrix) -> sp.csr_matrix:

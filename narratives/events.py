@@ -148,12 +148,15 @@ def run_clustering(
                       for i in range(0, len(pending), settings.slice_size)]
             state = _load_global(s, params)
         with _pool(settings.workers, len(pending)) as pool:
-            # Text of slice k+1 is processed in the workers while slice k is clustered here.
-            prepared = _prepare(engine, slices[0], state, pool) if slices else None
+            # While slice k is clustered here, the workers count the terms of slice k+1 and
+            # split the sentences of slice k+2; boilerplate counts are updated in slice order.
+            started = [_start(engine, ids, pool) for ids in slices[:2]]
+            prepared = _prepare(started.pop(0), state, pool) if slices else None
             for k in range(len(slices)):
                 counts = sp.vstack([f.result() for f in prepared.counts], format="csr")
-                current, prepared = prepared, (_prepare(engine, slices[k + 1], state, pool)
-                                               if k + 1 < len(slices) else None)
+                current, prepared = prepared, (_prepare(started.pop(0), state, pool) if started else None)
+                if k + 2 < len(slices):
+                    started.append(_start(engine, slices[k + 2], pool))
                 _cluster_slice(engine, current, counts, state, report)
                 report.slices += 1
                 if progress:
@@ -212,17 +215,32 @@ class _Prepared:
     boilerplate: dict[str, np.ndarray]  # the boilerplate state to save with this slice
 
 
-def _prepare(engine: Engine, ids: list[int], state: _Global, pool: Executor) -> _Prepared:
-    """Count the slice's sentences into the boilerplate state and start its term counts."""
+@dataclass
+class _Started:
+    """A slice whose texts are loaded and whose sentences are being hashed in the workers."""
+
+    ids: list[int]
+    days: list[float]
+    outlets: list[str]
+    titles: list[str]
+    texts: list[str]
+    hashes: list[Future]
+
+
+def _start(engine: Engine, ids: list[int], pool: Executor) -> _Started:
     with Session(engine) as s:
         articles = {r.id: r for r in _articles(s, ids)}
     rows = [articles[i] for i in ids]
-    days = [to_days(r.published_at) for r in rows]
-    outlets = [r.outlet_id for r in rows]
-    titles = [r.title or "" for r in rows]
     texts = [article_text(r.summary, r.content) for r in rows]
-    # Sentences are split in the workers; the counts are updated here, in slice order.
-    hashes = [h for part in pool.map(_hash_task, _batches(texts)) for h in part]
+    return _Started(ids, [to_days(r.published_at) for r in rows], [r.outlet_id for r in rows],
+                    [r.title or "" for r in rows], texts,
+                    [pool.submit(_hash_task, part) for part in _batches(texts)])
+
+
+def _prepare(started: _Started, state: _Global, pool: Executor) -> _Prepared:
+    """Count the slice's sentences into the boilerplate state and start its term counts."""
+    ids, days, outlets, titles, texts = started.ids, started.days, started.outlets, started.titles, started.texts
+    hashes = [h for f in started.hashes for h in f.result()]
     state.boilerplate.update_hashes(zip(outlets, days, hashes, strict=True))
     state.boilerplate.prune(max(days) - state.params["boilerplate_memory_days"])  # as partial_fit does
     sets = {o: state.boilerplate.boilerplate_of(o) for o in set(outlets)}
