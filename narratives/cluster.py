@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Iterable, Sequence, Set
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from numbers import Real
 
@@ -274,18 +275,28 @@ class EventClusterer(BaseEstimator):
     def _update_neighbours(self, window: np.ndarray, raw: sp.csr_matrix, n_chunk: int) -> None:
         """Give chunk articles their k nearest in-window neighbours; older articles may adopt them."""
         chunk = window[-n_chunk:]
-        raw = _compact(raw)
-        sim = (raw[-n_chunk:] @ raw.T).toarray()
-        gap = np.abs(self.times_[chunk, None] - self.times_[None, window])
-        sim[gap > self.window_days] = -1.0
-        sim[np.arange(n_chunk), len(window) - n_chunk + np.arange(n_chunk)] = -1.0  # not oneself
         k = min(self.k, len(window) - 1)
         if k <= 0:
             return
-        top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
-        weight = np.take_along_axis(sim, top, axis=1)
-        by_weight = np.lexsort((top, -weight), axis=1)  # ties: earlier column first
-        top, weight = np.take_along_axis(top, by_weight, 1), np.take_along_axis(weight, by_weight, 1)
+        raw = _compact(raw)
+        raw_t = raw.T.tocsr()
+        n_old = len(window) - n_chunk
+
+        def nearest(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            sim = (raw[n_old + lo : n_old + hi] @ raw_t).toarray()
+            gap = np.abs(self.times_[chunk[lo:hi], None] - self.times_[None, window])
+            sim[gap > self.window_days] = -1.0
+            sim[np.arange(hi - lo), n_old + lo + np.arange(hi - lo)] = -1.0  # not oneself
+            top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+            weight = np.take_along_axis(sim, top, axis=1)
+            by_weight = np.lexsort((top, -weight), axis=1)  # ties: earlier column first
+            return sim, np.take_along_axis(top, by_weight, 1), np.take_along_axis(weight, by_weight, 1)
+
+        # Two halves of the chunk in two threads: the product and numpy's work release the GIL.
+        half = (n_chunk + 1) // 2
+        with ThreadPoolExecutor(2) as pool:
+            parts = list(pool.map(nearest, (0, half), (half, n_chunk)))
+        sim, top, weight = (np.concatenate([p[i] for p in parts]) for i in range(3))
         ok = weight > self.floor
         self.neighbours_[chunk, :k] = np.where(ok, window[top], -1)
         self.neighbour_weights_[chunk, :k] = np.where(ok, weight, 0.0)
@@ -410,18 +421,24 @@ class _Nodes:
         """Article pairs (i < j) within the window whose similarity reaches the threshold.
 
         Row blocks against the columns from the block on: the upper triangle is enough for
-        an undirected graph and halves the products.
+        an undirected graph and halves the products. Blocks run in two threads (scipy's
+        sparse product releases the GIL), the one part of a chunk that splits evenly.
         """
-        rows, cols = [], []
-        for b in range(0, len(self.days), block):
-            sim = self.x[b : b + block] @ self.x[b:].T
-            hit = np.flatnonzero(sim.data >= self.min_sim)  # few: filter before anything else
-            r = np.searchsorted(sim.indptr, hit, side="right") - 1 + b
-            c = sim.indices[hit] + b
-            ok = (r < c) & (np.abs(self.days[r] - self.days[c]) <= self.window_days)
-            rows.append(r[ok])
-            cols.append(c[ok])
-        return np.concatenate(rows), np.concatenate(cols)
+        starts = range(0, len(self.days), block)
+        if len(starts) > 1:
+            with ThreadPoolExecutor(2) as pool:
+                parts = list(pool.map(lambda b: self._edges_from(b, block), starts))
+        else:
+            parts = [self._edges_from(b, block) for b in starts]
+        return np.concatenate([r for r, _ in parts]), np.concatenate([c for _, c in parts])
+
+    def _edges_from(self, b: int, block: int) -> tuple[np.ndarray, np.ndarray]:
+        sim = self.x[b : b + block] @ self.x[b:].T
+        hit = np.flatnonzero(sim.data >= self.min_sim)  # few: filter before anything else
+        r = np.searchsorted(sim.indptr, hit, side="right") - 1 + b
+        c = sim.indices[hit] + b
+        ok = (r < c) & (np.abs(self.days[r] - self.days[c]) <= self.window_days)
+        return r[ok], c[ok]
 
     def _link_component(self, events: np.ndarray, articles: np.ndarray, sim: np.ndarray) -> np.ndarray:
         """Local index (events first, then articles) of each node's cluster root.
