@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_fulltext.py                      # 300 pages, 3 rounds
+    .venv/bin/python benchmarks/bench_fulltext.py                      # 500 pages (one run's --limit), 3 rounds
     .venv/bin/python benchmarks/bench_fulltext.py --quick --repeat 1   # smoke run (~15 s)
 
 A server process serves ``--pages`` synthetic article pages (gzip, HTTP/1.1 keep-alive,
@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     serve_mode = argv[:1] == ["_serve"]
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--pages", type=int, default=None, help="article pages [300; --quick 40]")
+    p.add_argument("--pages", type=int, default=None, help="article pages [500: what one `fulltext` run reads at most by default; --quick 40]")
     p.add_argument("--hosts", type=int, default=None, help="loopback hosts = outlets [6; --quick 2]")
     p.add_argument("--repeat", type=int, default=3, help="rounds; medians are reported")
     p.add_argument("--quick", action="store_true", help="smoke run: 40 pages on 2 hosts")
@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", action="store_true", help="keep the work dir")
     p.add_argument("--lifetime", type=float, default=SERVER_LIFETIME, help=argparse.SUPPRESS)
     args = p.parse_args(argv[1:] if serve_mode else argv)
-    args.pages = args.pages or (40 if args.quick else 300)
+    args.pages = args.pages or (40 if args.quick else 500)
     args.hosts = min(args.hosts or (2 if args.quick else 6), args.pages)
     if not 1 <= args.hosts <= 254 or min(args.pages, args.repeat) < 1:
         p.error("--hosts must be 1..254, --pages and --repeat at least 1")

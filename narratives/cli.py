@@ -285,5 +285,5 @@ def main() -> None:  # console-script entry point
     cli()
 
 
-# Register the events-stage and full-text commands on the group.
-from . import cli_events, cli_fulltext  # noqa: E402, F401
+# Register the events-stage, full-text and comparison commands on the group.
+from . import cli_compare, cli_events, cli_fulltext  # noqa: E402, F401

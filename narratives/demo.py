@@ -7,7 +7,10 @@ Usage::
 The sample (``sample/articles.yaml``) is fiction written for this project: six invented
 outlets covering the same events differently. It is rendered to RSS and Atom, served
 by a ``LoopbackServer`` and collected through the same fetch/parse/store path as real
-feeds, so the demo exercises what production runs.
+feeds, so the demo exercises what production runs. The articles are then clustered into
+events and compared against the fact catalogue (``facts.yaml`` in the working directory,
+else the one shipped beside the package), and the demo prints what the state outlet
+``eastwire`` left out of the Syrian strikes, with the other outlets' evidence sentences.
 """
 
 from __future__ import annotations
@@ -16,15 +19,18 @@ import html
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
 import yaml
 from rich.console import Console
+from rich.markup import escape as markup_escape
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from .collect import CollectOptions, run_collect
+from .compare_queries import OmissionFilter, list_omissions
 from .config import Config, FeedSpec, Outlet
 from .evaluate import score_clusters
 from .event_queries import EventFilter, list_events
@@ -36,6 +42,10 @@ from .report import emit
 from .store import open_store, sqlite_path
 
 SAMPLE_NOTE = "SAMPLE DATA: fictional outlet and articles written for the narratives demo"
+#: The demo's finding: the state outlet, the fact, and the sample events (gold labels) it is about.
+FINDING_OUTLET = "eastwire"
+FINDING_FACTS = ("russian_airstrikes",)
+FINDING_EVENTS = ("idlib-offensive", "ariha-market-strike", "atarib-bakery-strike")
 
 
 @dataclass(frozen=True)
@@ -156,6 +166,71 @@ def _demo_events(engine: Engine, sample: dict[tuple[str, str], SampleArticle], c
          title="latest events (narratives events)")
 
 
+def facts_path() -> Path:
+    """facts.yaml in the working directory, else the catalogue shipped beside the package."""
+    here = Path("facts.yaml")
+    return here if here.is_file() else Path(__file__).resolve().parent.parent / "facts.yaml"
+
+
+def _demo_compare(engine: Engine, sample: dict[tuple[str, str], SampleArticle], console: Console) -> None:
+    """Compare the clustered events and print the state outlet's finding with its evidence."""
+    from .facts import load_facts
+    from .omissions import CompareSettings, run_compare
+
+    path = facts_path()
+    report = run_compare(engine, load_facts(path), CompareSettings(), now=utcnow())
+    counts = ", ".join(f"{report.verdicts.get(v, 0)} {v.replace('_', ' ')}"
+                       for v in ("omitted", "agentless", "not_covered", "unknown", "thin"))
+    console.print(f"\nCompared {report.events} events against {path.name} ({counts}).", highlight=False)
+    with Session(engine) as s:
+        pairs = s.execute(select(ArticleRow.outlet_id, ArticleRow.title, EventArticleRow.event_id)
+                          .join(EventArticleRow, EventArticleRow.article_id == ArticleRow.id)).all()
+        # The store event holding most of each gold event's articles (the demo knows the gold).
+        events: dict[str, dict[int, int]] = {}
+        outlet_events: dict[str, set[int]] = {}
+        for outlet, title, event_id in pairs:
+            gold = sample.get((outlet, title))
+            if gold is not None and gold.event in FINDING_EVENTS:
+                events.setdefault(gold.event, {}).setdefault(event_id, 0)
+                events[gold.event][event_id] += 1
+                if outlet == FINDING_OUTLET:
+                    outlet_events.setdefault(gold.event, set()).add(event_id)
+        main = {g: max(c.items(), key=lambda kv: (kv[1], -kv[0]))[0] for g, c in events.items()}
+        rows, _total = list_omissions(s, OmissionFilter(outlets=(FINDING_OUTLET,), verdicts=(),
+                                                        events=tuple(sorted(set(main.values()))), limit=0))
+    console.print(f"\n[bold]Finding[/] (narratives omissions --outlet {FINDING_OUTLET} --fact "
+                  f"{FINDING_FACTS[0]} --verdict all): what the state outlet {FINDING_OUTLET} left out of the "
+                  "Syrian strikes", highlight=False)
+    for gold in FINDING_EVENTS:
+        event_id = main.get(gold)
+        if event_id is None:
+            continue
+        own = [r for r in rows if r["event_id"] == event_id and (r["fact_id"] in FINDING_FACTS or r["kind"] == "event")]
+        head = rows and next((r["event"] for r in rows if r["event_id"] == event_id), None)
+        console.print(f"  event {event_id} ({gold}{': ' + head if head else ''}):", highlight=False, markup=False)
+        if not own:
+            console.print(f"    {FINDING_OUTLET}: no verdict (named the actor, or did not cover it)", markup=False)
+        for r in own:
+            what = {"agentless": "reported the strikes without naming who carried them out",
+                    "omitted": "left the strikes out", "not_covered": "published nothing on this event",
+                    "unknown": "its feeds were failing then", "thin": "only a teaser: low confidence"}[r["verdict"]]
+            if r["linked"]:
+                what += (" (low confidence: the clusterer left its articles in an event of their own; they "
+                         "were linked to this one by similarity)")
+            console.print(f"    {FINDING_OUTLET}: [bold]{r['verdict']}[/] — {markup_escape(what)}; "
+                          f"{markup_escape(', '.join(r['supporting_outlets']))} "
+                          + {"agentless": "named the actor", "omitted": "reported them"}.get(r["verdict"], "covered it")
+                          + ":", highlight=False)
+            for e in r["evidence"][:4]:
+                console.print(f'      {e["outlet"]} #{e["article_id"]}: "{e["sentence"]}"', highlight=False, markup=False)
+            if r["kind"] == "event":
+                elsewhere = sorted(outlet_events.get(gold, set()) - {event_id})
+                if elsewhere:
+                    console.print(f"      (the clusterer put {FINDING_OUTLET}'s own articles on it into event "
+                                  f"{', '.join(map(str, elsewhere))}: a clustering miss, not a blindspot)",
+                                  highlight=False, markup=False)
+
+
 def run_demo(url: str, *, keep: bool = False, console: Console) -> int:
     now = utcnow()
     path = sqlite_path(url)
@@ -186,10 +261,15 @@ def run_demo(url: str, *, keep: bool = False, console: Console) -> int:
     emit([dict(outlet=r[0], name=r[1], affiliation=r[2], articles=r[3], first=r[4], last=r[5])
           for r in rows], ["outlet", "name", "affiliation", "articles", "first", "last"],
          "table", console, title="sample outlets")
-    _demo_events(engine, articles_by_key(now), console)
+    sample = articles_by_key(now)
+    _demo_events(engine, sample, console)
+    _demo_compare(engine, sample, console)
     console.print(f"\nStore: {url}\nTry:  narratives feeds --db {url}\n"
                   f"      narratives events --db {url} --search idlib\n"
                   f"      narratives event --db {url} ID\n"
+                  f"      narratives compare --db {url} ID\n"
+                  f"      narratives omissions --db {url} --outlet {FINDING_OUTLET}\n"
+                  f"      narratives outlets --db {url} --groups\n"
                   f"      sqlite3 {path or url} \"SELECT outlet, published_at, title, event_id FROM v_articles "
                   "WHERE title LIKE '%offensive%' ORDER BY published_at\"", highlight=False)
     return 1 if first.failed or second.failed else 0

@@ -29,7 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .thin import CJK_CHARS_PER_WORD, THIN_CHARS, THIN_WORDS
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class Base(DeclarativeBase):
@@ -196,11 +196,11 @@ class ArticleVersionSourceRow(Base):
 
 
 class RunRow(Base):
-    """One clustering (or later, comparison) run: parameters and code version, for citing."""
+    """One clustering or comparison run: parameters and code version, for citing."""
 
     __tablename__ = "runs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32))  # cluster
+    kind: Mapped[str] = mapped_column(String(32))  # cluster | compare
     started_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(16), default="running")  # running|done|failed
@@ -261,6 +261,137 @@ class StateRow(Base):
     updated_run_id: Mapped[int | None] = mapped_column(Integer)
 
 
+class FactRow(Base):
+    """A fact of the catalogue (facts.yaml) as the latest comparison run read it."""
+
+    __tablename__ = "facts"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of terms
+    action: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of terms
+    context: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of term lists
+    topics: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+
+
+class ArticleFactsRow(Base):
+    """An article that went through fact matching, and what its text was then.
+
+    ``text_seen_at``: the newest of the article's ``updated_at`` and its page text's
+    ``fetched_at`` when it was matched; a later change to either makes its event stale.
+    """
+
+    __tablename__ = "article_facts"
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer, index=True)  # its event when matched
+    sentences: Mapped[int] = mapped_column(Integer, default=0)  # title + boilerplate-free text
+    thin: Mapped[bool] = mapped_column(Boolean, default=False)
+    digest: Mapped[str] = mapped_column(String(64))  # sha256 of the sentences matched
+    text_seen_at: Mapped[datetime | None] = mapped_column(DateTime)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+
+
+class FactMentionRow(Base):
+    """A sentence of an article that carries a fact of the catalogue (attributed or agentless)."""
+
+    __tablename__ = "fact_mentions"
+    __table_args__ = (Index("ix_fact_mentions_article_fact", "article_id", "fact_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
+    fact_id: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(16))  # attributed | agentless
+    sentence_index: Mapped[int] = mapped_column(Integer)  # 0: the title, then the text's sentences
+    sentence: Mapped[str] = mapped_column(Text)
+    action_term: Mapped[str] = mapped_column(Text)
+    actor_term: Mapped[str | None] = mapped_column(Text)
+    actor_where: Mapped[str | None] = mapped_column(String(16))  # sentence | previous | next
+    cues: Mapped[str] = mapped_column(Text, default="")  # denial/hedging cues, comma-separated
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+
+
+class ClaimRow(Base):
+    """A discovered claim: sentences of one event that several outlets carry."""
+
+    __tablename__ = "claims"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer, index=True)
+    number: Mapped[int] = mapped_column(Integer)  # within the event: 0 is carried by the most outlets
+    label: Mapped[str] = mapped_column(Text)  # its most central sentence
+    outlets: Mapped[str] = mapped_column(Text)  # JSON list of the outlets carrying it
+    outlet_count: Mapped[int] = mapped_column(Integer)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+
+
+class ClaimSentenceRow(Base):
+    __tablename__ = "claim_sentences"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
+    outlet_id: Mapped[str] = mapped_column(String(64))
+    sentence_index: Mapped[int] = mapped_column(Integer)
+    sentence: Mapped[str] = mapped_column(Text)
+
+
+class OmissionRow(Base):
+    """A verdict on one outlet for one event: a fact or claim it left out, or the event itself.
+
+    ``event_id`` has no foreign key: clustering may merge an event away, and the next
+    comparison run removes its verdicts.
+    """
+
+    __tablename__ = "omissions"
+    __table_args__ = (Index("ix_omissions_outlet_fact", "outlet_id", "fact_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer, index=True)
+    outlet_id: Mapped[str] = mapped_column(ForeignKey("outlets.id"))
+    kind: Mapped[str] = mapped_column(String(8))  # fact | claim | event
+    fact_id: Mapped[str | None] = mapped_column(String(64))
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    verdict: Mapped[str] = mapped_column(String(16), index=True)  # omitted|agentless|not_covered|unknown|thin
+    outlet_state: Mapped[str | None] = mapped_column(String(16))  # absent | agentless
+    confidence: Mapped[str] = mapped_column(String(8))  # high | low
+    supporting_outlets: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    supporting_article_ids: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    evidence: Mapped[str] = mapped_column(Text, default="[]")  # JSON: [{article_id, outlet, sentence, state}]
+    quote: Mapped[str | None] = mapped_column(Text)  # the first evidence sentence
+    quote_outlet: Mapped[str | None] = mapped_column(String(64))
+    quote_article_id: Mapped[int | None] = mapped_column(Integer)
+    linked: Mapped[bool] = mapped_column(Boolean, default=False)  # coverage linked by similarity
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+
+
+class EventLinkRow(Base):
+    """An article of an outlet that did not cover an event, linked to it by similarity.
+
+    The clusterer left the article in an event of its own (no other outlet), inside the
+    event's window, yet close to it (cosine to the event's centroid, the clusterer's own
+    measure): typically the same happening framed differently. The comparison counts it
+    as the outlet's coverage of the event, with low confidence.
+    """
+
+    __tablename__ = "event_links"
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True, index=True)
+    outlet_id: Mapped[str] = mapped_column(String(64))
+    similarity: Mapped[float] = mapped_column(Float)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+
+
+class EventComparisonRow(Base):
+    """When an event was last compared, over which window, and what it saw of clustering."""
+
+    __tablename__ = "event_comparisons"
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    cluster_run: Mapped[int] = mapped_column(Integer)  # newest finished clustering run then
+    compared_at: Mapped[datetime] = mapped_column(DateTime)
+    window_start: Mapped[datetime] = mapped_column(DateTime)
+    window_end: Mapped[datetime] = mapped_column(DateTime, index=True)
+    articles: Mapped[int] = mapped_column(Integer, default=0)
+    outlets: Mapped[int] = mapped_column(Integer, default=0)  # in the comparison set
+
+
 # ``thin`` (see thin.py) in SQL. Whitespace in the best text: spaces and line breaks
 # (stored texts are clean_text'ed, so tabs and runs of spaces are already folded); a
 # literal newline in the SQL string keeps it portable.
@@ -301,4 +432,30 @@ VIEWS: dict[str, str] = {
                f.next_fetch_at AS next_fetch_at,
                (SELECT COUNT(*) FROM articles a WHERE a.feed_id = f.id) AS articles
         FROM feeds f JOIN outlets o ON o.id = f.outlet_id""",
+    "v_omissions": """
+        SELECT om.id AS omission_id, om.event_id AS event_id, e.headline AS event_headline,
+               e.first_published AS event_first_published, e.last_published AS event_last_published,
+               om.outlet_id AS outlet, o.name AS outlet_name, o.affiliation AS affiliation,
+               om.kind AS kind, om.fact_id AS fact_id, f.label AS fact_label, om.claim_id AS claim_id,
+               c.label AS claim_label, om.verdict AS verdict, om.outlet_state AS outlet_state,
+               om.confidence AS confidence, om.supporting_outlets AS supporting_outlets,
+               om.supporting_article_ids AS supporting_article_ids, om.quote AS quote,
+               om.quote_outlet AS quote_outlet, om.quote_article_id AS quote_article_id,
+               om.evidence AS evidence, om.linked AS linked, om.run_id AS run_id
+        FROM omissions om JOIN outlets o ON o.id = om.outlet_id
+        LEFT JOIN events e ON e.id = om.event_id
+        LEFT JOIN facts f ON f.id = om.fact_id
+        LEFT JOIN claims c ON c.id = om.claim_id""",
+    "v_fact_mentions": """
+        SELECT m.id AS mention_id, m.article_id AS article_id, a.outlet_id AS outlet,
+               o.name AS outlet_name, o.affiliation AS affiliation, ea.event_id AS event_id,
+               a.published_at AS published_at, a.title AS title, m.fact_id AS fact_id,
+               f.label AS fact_label, m.state AS state, m.sentence_index AS sentence_index,
+               m.sentence AS sentence, m.action_term AS action_term, m.actor_term AS actor_term,
+               m.actor_where AS actor_where, m.cues AS cues, af.thin AS thin, m.run_id AS run_id
+        FROM fact_mentions m JOIN articles a ON a.id = m.article_id
+        JOIN outlets o ON o.id = a.outlet_id
+        LEFT JOIN event_articles ea ON ea.article_id = m.article_id
+        LEFT JOIN facts f ON f.id = m.fact_id
+        LEFT JOIN article_facts af ON af.article_id = m.article_id""",
 }

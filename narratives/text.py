@@ -30,9 +30,15 @@ ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st jr sr gen lt col maj capt cmdr adm sgt cpl gov sen rep rev hon pres "
     "vs no nos fig approx dept jan feb mar apr jun jul aug sep sept oct nov dec".split()
 )
-_TERMINAL = re.compile(r"[.!?\u061f\u2026]+[\"'\u201d\u2019)\]]*\s+")
+_TERMINAL = re.compile(r"[.!?\u061f\u2026]+[\"'\u201d\u2019\u00bb\u203a)\]]*\s+")
 _OPENING = "\"'\u201c\u2018([\u00ab"
 _DOTTED = re.compile(r"(?:[^\W\d_]\.)+$")  # "U.S.", "J." -- initials and dotted acronyms
+# '"Who fired?" Ivanov asked.': a quoted question or exclamation, then its speaker.
+_SPEAKER = re.compile(
+    r"(?:[A-Z][\w'\u2019-]*\.?\s+){1,3}(?:said|says|asked|asks|told|added|wrote|replied|shouted|cried|"
+    r"demanded|wondered|insisted|exclaimed)\b"
+)
+_QUOTED_END = re.compile(r"[!?\u061f][\"'\u201d\u2019\u00bb\u203a]")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -42,7 +48,8 @@ def split_sentences(text: str) -> list[str]:
     white space and a word that does not start in lower case. A period after a title or
     month ("Mr.", "Sept."), an initial ("J.") or a dotted acronym ("U.S.") does not end a
     sentence, so "He moved to the U.S. Then" stays one sentence: a missed split costs less
-    than cutting a name in two.
+    than cutting a name in two. A quoted question or exclamation followed by its speaker
+    ('"Who fired?" Ivanov asked.') is one sentence.
     """
     sentences = []
     for line in text.splitlines():
@@ -60,7 +67,7 @@ def _ends_sentence(line: str, match: re.Match[str]) -> bool:
     if not following or following[0].islower():
         return False
     if not match.group().startswith("."):
-        return True
+        return not (_QUOTED_END.search(match.group()) and _SPEAKER.match(following))
     previous = line[: match.start() + 1].split()[-1].lstrip(_OPENING)
     return previous[:-1].lower() not in ABBREVIATIONS and not _DOTTED.match(previous)
 

@@ -704,7 +704,7 @@ def test_schema_3_store_is_upgraded(tmp_path):
     con = sqlite3.connect(db)
     cols = [r[1] for r in con.execute("PRAGMA table_info(v_articles)")]
     assert cols[-4:] == ["event_id", "text_source", "full_text", "thin"]
-    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("4",)
+    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
     assert re.search("article_texts", " ".join(r[0] for r in con.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table'")))
     con.close()

@@ -1,0 +1,424 @@
+"""Fact catalogue matching: which facts an article carries, with or without their actor (pure).
+
+Usage::
+
+    matcher = FactMatcher(load_facts("facts.yaml"))     # compiles every term once
+    sentences = split_sentences(article_text)            # boilerplate already stripped
+    matcher.states(sentences)    # {"russian_airstrikes": "agentless", "displacement": "absent", ...}
+    matcher.mentions(sentences)  # the evidence: one Mention per fact and action sentence
+
+Per sentence, a fact's **action** (plus one term of each **context** group) makes a mention.
+It is **attributed** when one of the fact's actors is named
+
+- in the same sentence (``actor_where="sentence"``);
+- in the previous sentence, and this sentence refers back to it: a back-reference term
+  (facts.yaml ``references:``, e.g. "They", "Its jets", "The aircraft") among its first five
+  words and not after the action. It does not refer back after a reporting verb ("Residents
+  said their homes were bombed") nor, as a pronoun, before a form of "to be" ("It was unclear
+  who…", "They were killed…"): the pronoun is then rarely the agent. The previous sentence
+  may itself carry the actor by reference, so "They" chains (``actor_where="previous"``);
+- in the next sentence, when that sentence blames it (facts.yaml ``blame:``: "Activists
+  blamed Russia.", "Moscow denied responsibility."): a report that names the perpetrator
+  right after the event has not deleted the agent (``actor_where="next"``).
+
+Otherwise it is **agentless** -- unless the report is someone else's action, or in another
+war. No agentless mention is made
+
+- in a sentence that names, in the perpetrator's place, another actor of the same kind of
+  action: an actor of a *rival* fact (one that shares an action term with this fact and none
+  of its actors: "Moscow's warplanes pound Ariha" is not an agentless Israeli strike, "Regime
+  helicopters drop barrel bombs" not an agentless Russian one) or one of facts.yaml
+  ``other_actors:`` ("Turkish drones", "coalition jets", "Hezbollah rockets"). An actor word
+  just after "on/against/at/targeting", or just before a target noun ("Hezbollah positions",
+  "Turkish bases"), is a target, and one just before a reporting verb ("Turkey said",
+  "Russia condemned") a source: neither is the perpetrator, and neither counts;
+- in an article that names none of the fact's theatres (facts.yaml ``theatres:``: topic ->
+  places and parties; a fact's ``topics`` say where it can occur): "airstrikes" in an article
+  about Ukraine are not agent-deleted Israeli strikes, and a port strike is no air strike.
+  Facts whose topics have no theatre terms, and catalogues without ``theatres:``, are not
+  checked.
+
+Neither rule touches attributed mentions: an article that names the fact's actor carries it
+wherever it is. A fact with no actor terms is attributed (= carried) whenever it matches in
+an article that names one of its theatres (the theatre rule applies to it too: "held hostage
+by the management" in a labour dispute is no hostage-taking). Denial and hedging cues (facts.yaml ``cues:``) in the action sentence, and in the
+sentence that named the actor, are recorded on the mention and never change the state: the
+outlet carried the claim. A term inside an ``exclude`` phrase ("Russian-made jets",
+"pro-Russian separatists") does not count, unless the term covers the whole phrase.
+Matching rules for single terms are in ``narratives.facts_config``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .facts_config import Fact, FactCatalogue, load_facts, parse_facts_yaml
+from .terms import Pattern, TermError, Tokens, parse_term, term_key
+
+__all__ = [
+    "STATE_RANK",
+    "Fact",
+    "FactCatalogue",
+    "FactMatcher",
+    "Mention",
+    "State",
+    "TermError",
+    "load_facts",
+    "parse_facts_yaml",
+]
+
+State = Literal["attributed", "agentless", "absent"]
+STATE_RANK: dict[str, int] = {"absent": 0, "agentless": 1, "attributed": 2}
+
+#: How many words into a sentence a back-reference may start ("On Tuesday, its jets ...").
+REFERENCE_WINDOW = 5
+#: After a pronoun these make it a non-agent (expletive "it", passive "they were killed").
+_BE = frozenset("is was are were s re been being remains remained seems seemed appears appeared".split())
+#: Before these a pronoun is someone's speech, not the agent ("Residents said their homes were bombed").
+_SPEECH = frozenset(
+    "said says say told tells added adds reported reports stated states according claimed claims "
+    "alleged believe believed believes fear feared fears think thought thinks hope hoped".split()
+)
+
+_Candidate = tuple[int, Pattern]  # (term index, one of its patterns)
+# Roles of a term; fact roles carry the fact's index, shared ones -1.
+_ACTOR, _ACTION, _CONTEXT, _EXCLUDE, _CUE, _REFERENCE, _BLAME, _EXCLUDE_ALL, _OTHER, _THEATRE = range(10)
+_ROLE_NAMES = (
+    "actor", "action", "context", "exclude", "cue", "reference", "blame", "exclude", "other actor", "theatre",
+)  # fmt: skip
+#: Actors at most this many words apart, joined by one of these words, act together.
+_JOINED = 4
+_JOINERS = frozenset("and with alongside allied allies".split())
+#: An actor word right after these is the target of the action, not its perpetrator.
+_TARGET_BEFORE = frozenset("on against at targeting targeted".split())
+#: ... and so it is right before these ("Hezbollah positions", "Turkish bases"), or a source
+#: before a reporting verb ("Turkey said", "Russia condemned").
+_NOT_AGENT_AFTER = frozenset(
+    "position positions target targets stronghold strongholds base bases post posts outpost outposts "
+    "fighter fighters member members commander commanders depot depots tunnel tunnels site sites "
+    "infrastructure facility facilities said says told condemned condemns accused accuses blamed blames "
+    "warned urged called".split()
+)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One sentence that carries a fact's action: the evidence for an article's state."""
+
+    fact_id: str
+    state: Literal["attributed", "agentless"]
+    sentence_index: int  # index into the sentences given
+    sentence: str  # verbatim
+    action_term: str  # the catalogue term that matched, as written in facts.yaml
+    actor_term: str | None  # None when agentless, or when the fact has no actor
+    actor_where: Literal["sentence", "previous", "next"] | None
+    cues: tuple[str, ...]  # denial/hedging cues as found, lower case, e.g. ("denied",)
+
+
+@dataclass
+class _Sentence:
+    """What one sentence holds, per fact index."""
+
+    actors: dict[int, str] = field(default_factory=dict)  # fact -> first actor term
+    actions: dict[int, tuple[str, int]] = field(default_factory=dict)  # fact -> (action term, word index)
+    cues: tuple[str, ...] = ()
+    reference: int | None = None  # word index of the first back-reference in the window
+    blame: bool = False
+    # word spans (start, end) of: every actor term per fact; those that name a perpetrator (not a
+    # target or a source) per fact; other_actors terms naming a perpetrator; action terms per fact
+    actor_spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    perpetrators: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    others: list[tuple[int, int]] = field(default_factory=list)
+    action_spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    words: list[str] = field(default_factory=list)  # folded words, for _nearest
+    theatres: set[int] = field(default_factory=set)  # indexes into catalogue.theatres
+
+
+class FactMatcher:
+    """Matches a ``FactCatalogue`` against an article's sentences.
+
+    Every term is compiled once and indexed by the folded forms of its first word (stems by
+    their first three letters), so a sentence costs one dictionary look-up per word plus the
+    few candidate terms that start there.
+    """
+
+    def __init__(self, catalogue: FactCatalogue):
+        self.catalogue = catalogue
+        self._facts = catalogue.facts
+        self._terms: list[str] = []  # term index -> text as written
+        self._roles: list[list[tuple[int, int, int]]] = []  # term index -> (role, fact, group)
+        # first word's form -> (patterns of one word, second word's form -> patterns)
+        self._first: dict[str, tuple[list[_Candidate], dict[str, list[_Candidate]]]] = {}
+        self._stems: dict[str, list[tuple[int, Pattern]]] = {}
+        index: dict[str, int] = {}
+        for f, fact in enumerate(self._facts):
+            for role, terms, group in [
+                (_ACTOR, fact.actor, 0),
+                (_ACTION, fact.action, 0),
+                (_EXCLUDE, fact.exclude, 0),
+            ] + [(_CONTEXT, g, k) for k, g in enumerate(fact.context)]:
+                for term in terms:
+                    self._add(index, term, (role, f, group))
+        for role, terms in [
+            (_CUE, catalogue.cues),
+            (_REFERENCE, catalogue.references),
+            (_BLAME, catalogue.blame),
+            (_EXCLUDE_ALL, catalogue.exclude),
+            (_OTHER, catalogue.other_actors),
+        ]:
+            for term in terms:
+                self._add(index, term, (role, -1, 0))
+        for k, (_topic, terms) in enumerate(catalogue.theatres):
+            for term in terms:
+                self._add(index, term, (_THEATRE, -1, k))
+        # Rivals: facts with other actors doing the same kind of thing (a shared action term).
+        actions = [{term_key(t) for t in fact.action} for fact in self._facts]
+        actors = [{term_key(t) for t in fact.actor} for fact in self._facts]
+        self._rivals: list[frozenset[int]] = [
+            frozenset(
+                g
+                for g, other in enumerate(self._facts)
+                if g != f
+                and fact.actor
+                and other.actor
+                and actions[f] & actions[g]
+                and not actors[f] & actors[g]
+            )
+            for f, fact in enumerate(self._facts)
+        ]
+        # The theatres (indexes into catalogue.theatres) where each fact's unanchored mentions
+        # (agentless, or of a fact without actors) count; None: not checked.
+        where = {topic: k for k, (topic, _terms) in enumerate(catalogue.theatres)}
+        self._theatres: list[frozenset[int] | None] = [
+            frozenset(where[t] for t in fact.topics if t in where) or None for fact in self._facts
+        ]
+
+    def _add(self, index: dict[str, int], term: str, role: tuple[int, int, int]) -> None:
+        if term not in index:
+            index[term] = len(self._terms)
+            self._terms.append(term)
+            self._roles.append([])
+            for pattern in parse_term(term):  # TermError for terms not from load_facts
+                first, candidate = pattern.words[0], (index[term], pattern)
+                if first.stem is not None:
+                    self._stems.setdefault(first.stem[:3], []).append(candidate)
+                second = pattern.words[1] if len(pattern.words) > 1 else None
+                for form in first.forms:
+                    direct, nested = self._first.setdefault(form, ([], {}))
+                    if second is None or second.stem is not None:
+                        direct.append(candidate)
+                    else:  # "the jet", "the army", ...: look at the second word before trying them
+                        for form2 in second.forms:
+                            nested.setdefault(form2, []).append(candidate)
+        self._roles[index[term]].append(role)
+
+    # ------------------------------------------------------------------ one sentence
+
+    def _hits(self, tokens: Tokens) -> list[tuple[int, int, int]]:
+        """(term, start, end) of every term occurrence; overlapping ones included."""
+        found: dict[tuple[int, int], int] = {}
+        first, stems = self._first, self._stems
+        for i, form in enumerate(tokens.words):
+            if form in first or (stems and form[:3] in stems):
+                self._try(tokens, i, form, found)
+        for i, extra in tokens.alts.items():
+            for form in extra:
+                self._try(tokens, i, form, found)
+        return [(term, start, end) for (term, start), end in found.items()]
+
+    def _try(self, tokens: Tokens, i: int, form: str, found: dict[tuple[int, int], int]) -> None:
+        """Match the terms whose first word may be ``form`` (word i) from word i on."""
+        candidates: list[_Candidate] = []
+        entry = self._first.get(form)
+        if entry is not None:
+            candidates = entry[0]
+            if entry[1] and i + 1 < len(tokens.words):
+                for form2 in tokens.forms(i + 1):
+                    candidates = candidates + entry[1].get(form2, [])
+        if self._stems:
+            candidates = candidates + self._stems.get(form[:3], [])
+        for term, pattern in candidates:
+            end = pattern.match(tokens, i)
+            if end is not None and end > found.get((term, i), 0):
+                found[(term, i)] = end
+
+    def _sentence(self, sentence: str) -> _Sentence:
+        tokens = Tokens.of(sentence)
+        hits = self._hits(tokens)
+        info = _Sentence(words=tokens.words)
+        if not hits:
+            return info
+        excluded_all: list[tuple[int, int]] = []
+        excluded: dict[int, list[tuple[int, int]]] = {}
+        for term, start, end in hits:
+            for role, f, _ in self._roles[term]:
+                if role == _EXCLUDE_ALL:
+                    excluded_all.append((start, end))
+                elif role == _EXCLUDE:
+                    excluded.setdefault(f, []).append((start, end))
+        actions: dict[int, tuple[int, str]] = {}
+        contexts: dict[int, set[int]] = {}
+        actors: dict[int, tuple[int, str]] = {}
+        cues: list[tuple[int, str]] = []
+        for term, start, end in sorted(hits, key=lambda h: (h[1], -h[2])):
+            text = self._terms[term]
+            for role, f, group in self._roles[term]:
+                if role in (_ACTOR, _ACTION, _CONTEXT):
+                    spans = excluded_all + excluded.get(f, [])
+                    if any(s < end and start < e and not (start <= s and e <= end) for s, e in spans):
+                        continue
+                    if role == _ACTOR:
+                        actors.setdefault(f, (start, text))
+                        info.actor_spans.setdefault(f, []).append((start, end))
+                        if not _not_agent(tokens, start, end):
+                            info.perpetrators.setdefault(f, []).append((start, end))
+                    elif role == _ACTION:
+                        actions.setdefault(f, (start, text))
+                        info.action_spans.setdefault(f, []).append((start, end))
+                    else:
+                        contexts.setdefault(f, set()).add(group)
+                elif role == _CUE:
+                    cues.append((start, " ".join(tokens.text(start, end).lower().split())))
+                elif role == _BLAME:
+                    info.blame = True
+                elif role == _OTHER:
+                    if not any(s < end and start < e for s, e in excluded_all) and not _not_agent(
+                        tokens, start, end
+                    ):
+                        info.others.append((start, end))
+                elif role == _THEATRE:
+                    info.theatres.add(group)
+                elif (
+                    role == _REFERENCE
+                    and start < REFERENCE_WINDOW
+                    and (info.reference is None or start < info.reference)
+                ):
+                    pronoun = end == start + 1 and end < len(tokens.raw)
+                    reported = any(w in _SPEECH for w in tokens.words[:start])
+                    if not reported and not (pronoun and tokens.words[end] in _BE):
+                        info.reference = start
+        info.actors = {f: text for f, (_, text) in actors.items()}
+        info.actions = {
+            f: (text, start)
+            for f, (start, text) in actions.items()
+            if len(contexts.get(f, ())) == len(self._facts[f].context)
+        }
+        info.cues = tuple(dict.fromkeys(cue for _, cue in sorted(cues)))
+        return info
+
+    # ------------------------------------------------------------------ an article
+
+    def mentions(self, sentences: Sequence[str]) -> list[Mention]:
+        """Every (fact, sentence) where the fact's action occurs, in sentence then catalogue order."""
+        infos = [self._sentence(s) for s in sentences]
+        theatres = set().union(*(info.theatres for info in infos)) if infos else set()
+        # carried[i]: fact -> (actor term, sentence it was named in), following "They" chains.
+        carried: list[dict[int, tuple[str, int]]] = []
+        for i, info in enumerate(infos):
+            here = {f: (term, i) for f, term in info.actors.items()}
+            if i and info.reference is not None:
+                for f, named in carried[i - 1].items():
+                    here.setdefault(f, named)
+            carried.append(here)
+        out = []
+        for i, info in enumerate(infos):
+            for f in sorted(info.actions):
+                fact = self._facts[f]
+                term, start = info.actions[f]
+                cues = info.cues
+                actor: str | None = None
+                where: Literal["sentence", "previous", "next"] | None = None
+                if not fact.actor:
+                    pass
+                elif f in info.actors:
+                    actor, where = info.actors[f], "sentence"
+                elif i and info.reference is not None and info.reference <= start and f in carried[i - 1]:
+                    actor, j = carried[i - 1][f]
+                    where, cues = "previous", _merge(infos[j].cues, cues)
+                elif i + 1 < len(infos) and f in infos[i + 1].actors and infos[i + 1].blame:
+                    actor, where = infos[i + 1].actors[f], "next"
+                    cues = _merge(cues, infos[i + 1].cues)
+                state: Literal["attributed", "agentless"] = (
+                    "agentless" if fact.actor and actor is None else "attributed"
+                )
+                if self._theatres[f] is not None and self._theatres[f].isdisjoint(theatres):
+                    continue  # another war's, or no war's: a dockers' strike, a museum bombed in 1944
+                rivals = info.others + [
+                    span for g in self._rivals[f] for span in info.perpetrators.get(g, ())
+                ]
+                if rivals and (
+                    state == "agentless"
+                    or (
+                        where == "sentence"
+                        and not _nearest(info.action_spans[f], info.actor_spans[f], rivals, info.words)
+                    )
+                ):
+                    continue  # someone else's action
+                out.append(
+                    Mention(
+                        fact_id=fact.id,
+                        state=state,
+                        sentence_index=i,
+                        sentence=sentences[i],
+                        action_term=term,
+                        actor_term=actor,
+                        actor_where=where,
+                        cues=cues,
+                    )
+                )
+        return out
+
+    def states(self, sentences: Sequence[str]) -> dict[str, State]:
+        """Every fact id -> the best state among the article's mentions ("absent" if none)."""
+        best: dict[str, State] = {fid: "absent" for fid in self.catalogue.ids()}
+        for m in self.mentions(sentences):
+            if STATE_RANK[m.state] > STATE_RANK[best[m.fact_id]]:
+                best[m.fact_id] = m.state
+        return best
+
+    def terms_in(self, sentence: str) -> list[tuple[str, str, str | None]]:
+        """(term as written, role, fact id or None) of every term found in one sentence --
+        for researchers checking why a sentence did or did not match."""
+        names = _ROLE_NAMES
+        out = []
+        for term, _start, _end in sorted(self._hits(Tokens.of(sentence)), key=lambda h: h[1:]):
+            for role, f, _ in self._roles[term]:
+                out.append((self._terms[term], names[role], self._facts[f].id if f >= 0 else None))
+        return out
+
+
+def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    """Words between two spans (0 when they touch or overlap)."""
+    return max(0, b[0] - a[1], a[0] - b[1])
+
+
+def _nearest(
+    actions: list[tuple[int, int]],
+    own: list[tuple[int, int]],
+    rivals: list[tuple[int, int]],
+    words: list[str],
+) -> bool:
+    """Whether some action term is at least as close to one of the fact's own actors as to any
+    rival actor: in "Ukrainian officials said the blast was caused by Russian missiles" the
+    missiles are Russian, not Ukrainian. Actors joined by "and"/"with" a few words apart act
+    together ("Russian and Syrian jets", "government forces and their Russian allies")."""
+    for o in own:
+        for r in rivals:
+            between = words[min(o[1], r[1]) : max(o[0], r[0])]
+            if len(between) <= _JOINED and _JOINERS.intersection(between):
+                return True
+    return any(min(_gap(a, o) for o in own) <= min(_gap(a, r) for r in rivals) for a in actions)
+
+
+def _not_agent(tokens: Tokens, start: int, end: int) -> bool:
+    """Whether the actor words start..end-1 name a target ("strikes on Hezbollah positions") or a
+    source ("Turkey said") rather than the one acting."""
+    before = tokens.words[start - 1] if start else ""
+    after = tokens.words[end] if end < len(tokens.words) else ""
+    return before in _TARGET_BEFORE or after in _NOT_AGENT_AFTER
+
+
+def _merge(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(a + b))

@@ -1,0 +1,334 @@
+"""The fact catalogue: facts.yaml -> frozen ``Fact`` objects, validated.
+
+Usage::
+
+    catalogue = load_facts("facts.yaml")      # raises ConfigError listing every problem
+    catalogue.get("russian_airstrikes").actor  # ('Russia', 'Russian', 'Moscow', ...)
+
+Terms are plain text in the language of ``narratives.terms`` (facts.yaml's header explains
+it to researchers); every problem in the file is reported at once as
+``file:line: key: what. Fix: how``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+
+from .config import _describe, _Problems, _scalar, _string
+from .errors import ConfigError
+from .terms import TermError, covers, parse_term, term_key
+
+# --------------------------------------------------------------------------- the catalogue
+
+DEFAULT_CUES = (
+    "deny", "denial", "reject", "dismiss", "refute", "claim", "allege", "allegedly", "reportedly",
+    "purportedly", "unverified", "unconfirmed", "no evidence", "could not be verified",
+    "could not be independently verified", "could not independently verify", "fake", "staged",
+    "provocation", "hoax", "false flag", "fabricate", "disinformation", "propaganda", "so-called",
+)  # fmt: skip
+DEFAULT_REFERENCES = (
+    "they", "their", "it", "its", "he", "his", "she", "the jet", "the warplane", "the aircraft",
+    "the plane", "the bomber", "the helicopter", "the drone", "the pilot", "the force", "the troop",
+    "the army", "the military", "the ministry", "the government", "the regime", "the group",
+    "the militant", "the fighter", "the soldier", "these forces", "those forces",
+)  # fmt: skip
+DEFAULT_BLAME = (
+    "blame", "carried out by", "conducted by", "responsible", "responsibility", "attributed to",
+    "accuse", "was behind", "were behind",
+)  # fmt: skip
+DEFAULT_EXCLUDE = (
+    "pro-Russian", "pro-Russia", "pro-Kremlin", "pro-Moscow", "anti-Russian", "Russian-made",
+    "Russian-built", "Soviet-made", "Russian-backed", "Russia-backed", "Moscow-backed",
+    "Russian-speaking", "Russian-language", "Russian-brokered", "Russia-brokered",
+)  # fmt: skip
+#: Facts.yaml ``theatres:`` and ``other_actors:`` have no built-in default: without them the
+#: theatre and other-actor rules (narratives.facts) are off.
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One named rule: an action, optionally by an actor, optionally in a context."""
+
+    id: str
+    label: str
+    description: str
+    actor: tuple[str, ...]
+    action: tuple[str, ...]
+    context: tuple[tuple[str, ...], ...] = ()
+    topics: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()  # phrases inside which this fact's terms do not count
+
+
+@dataclass(frozen=True)
+class FactCatalogue:
+    """The facts and the shared vocabularies (cues, back-references, blame, exclusions)."""
+
+    facts: tuple[Fact, ...]
+    path: str = "<memory>"
+    cues: tuple[str, ...] = DEFAULT_CUES
+    references: tuple[str, ...] = DEFAULT_REFERENCES
+    blame: tuple[str, ...] = DEFAULT_BLAME
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    # topic -> terms naming its theatre (places, parties); an agentless mention of a fact with
+    # topics needs the article to name one of its theatres (see narratives.facts)
+    theatres: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # perpetrators that are no fact's actor ("Turkish drones", "coalition jets"): a sentence
+    # naming one carries no agentless mention
+    other_actors: tuple[str, ...] = ()
+
+    @cached_property
+    def _by_id(self) -> dict[str, Fact]:
+        return {f.id: f for f in self.facts}
+
+    def get(self, fact_id: str) -> Fact:
+        try:
+            return self._by_id[fact_id]
+        except KeyError:
+            raise KeyError(f"no fact {fact_id!r} in {self.path} (known: {', '.join(self.ids())})") from None
+
+    def ids(self) -> tuple[str, ...]:
+        return tuple(f.id for f in self.facts)
+
+
+# --------------------------------------------------------------------------- validation
+
+FACT_ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+TOPIC = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+TOP_KEYS = {
+    "facts": True,
+    "cues": False,
+    "references": False,
+    "blame": False,
+    "exclude": False,
+    "other_actors": False,
+    "theatres": False,
+}
+FACT_KEYS = {
+    "id": True,
+    "label": True,
+    "description": True,
+    "actor": False,
+    "action": True,
+    "context": False,
+    "topics": False,
+    "exclude": False,
+}
+_SAME = "plurals, -ed/-ing forms, possessives and hyphen/space variants are matched automatically"
+
+
+def _fields(
+    p: _Problems, node: yaml.Node, key: str, allowed: dict[str, bool], any_key: bool = False
+) -> dict[str, yaml.Node]:
+    """Like config._mapping, with a "did you mean" for misspelt keys (actors -> actor)."""
+    if not isinstance(node, yaml.MappingNode):
+        p.add(node, key, f"expected a mapping, got {_describe(node)}", "write key: value lines here")
+        return {}
+    out: dict[str, yaml.Node] = {}
+    for knode, vnode in node.value:
+        name = str(_scalar(knode))
+        if name in out:
+            p.add(knode, f"{key}.{name}", "key given twice", "keep one of them")
+        elif name not in allowed and not any_key:
+            close = difflib.get_close_matches(name.lower().replace("-", "_"), list(allowed), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else f"known keys are {', '.join(allowed)}"
+            p.add(knode, f"{key}.{name}", "unknown key", f"rename or remove it ({hint})")
+        out[name] = vnode
+    for name, required in allowed.items():
+        if required and name not in out:
+            p.add(node, f"{key}.{name}", "missing", f"add '{name}:' to this entry")
+    return out
+
+
+def _terms(p: _Problems, node: yaml.Node, key: str) -> tuple[tuple[str, yaml.Node], ...] | None:
+    """A non-empty list of valid, distinct terms: ((text, node), ...), or None after a problem."""
+    if not isinstance(node, yaml.SequenceNode) or not node.value:
+        got = "an empty list" if isinstance(node, yaml.SequenceNode) else _describe(node)
+        p.add(
+            node,
+            key,
+            f"expected a non-empty list of terms, got {got}",
+            "write [term, term, ...]; leave the key out if there is nothing to list",
+        )
+        return None
+    before, out = len(p.items), []  # out: (text, node, index)
+    for i, tnode in enumerate(node.value):
+        text = _string(p, tnode, f"{key}[{i}]", fix="write the term as text")
+        if text is None:
+            continue
+        try:
+            parse_term(text)
+        except TermError as exc:
+            p.add(tnode, f"{key}[{i}]", exc.what, exc.fix)
+            continue
+        for seen, snode, k in out:
+            if covers(seen, text) or covers(text, seen):
+                # Report the redundant one, naming where the term that covers it is.
+                dup = (text, tnode, i, seen, snode) if covers(seen, text) else (seen, snode, k, text, tnode)
+                p.add(
+                    dup[1],
+                    f"{key}[{dup[2]}]",
+                    f"{dup[0]!r} is already matched by {dup[3]!r} (line {dup[4].start_mark.line + 1})",
+                    f"remove {dup[0]!r}: {_SAME}",
+                )
+                break
+        else:
+            out.append((text, tnode, i))
+    return tuple((t, n) for t, n, _ in out) if len(p.items) == before else None
+
+
+def _fact(p: _Problems, node: yaml.Node, i: int, seen: dict[str, int]) -> Fact | None:
+    before = len(p.items)
+    fields = _fields(p, node, f"facts[{i}]", FACT_KEYS)
+    fid = None
+    if "id" in fields:
+        fid = _string(
+            p,
+            fields["id"],
+            f"facts[{i}].id",
+            FACT_ID.match,
+            "use a slug of lowercase letters, digits and '_', e.g. 'russian_airstrikes'",
+        )
+        if fid is not None and fid in seen:
+            p.add(
+                fields["id"],
+                f"facts[{i}].id",
+                f"duplicate id {fid!r} (also at line {seen[fid]})",
+                "give every fact its own id",
+            )
+        elif fid is not None:
+            seen[fid] = fields["id"].start_mark.line + 1
+    key = f"facts[{i}]" + (f" ({fid})" if fid else "")
+    label = _string(p, fields["label"], f"{key}.label") if "label" in fields else None
+    description = _string(p, fields["description"], f"{key}.description") if "description" in fields else None
+    groups: dict[str, tuple[tuple[str, yaml.Node], ...] | None] = {}
+    for name in ("actor", "action", "exclude"):
+        if name in fields:
+            groups[name] = _terms(p, fields[name], f"{key}.{name}")
+    context: list[tuple[tuple[str, yaml.Node], ...] | None] = []
+    if "context" in fields:
+        cnode = fields["context"]
+        if (
+            not isinstance(cnode, yaml.SequenceNode)
+            or not cnode.value
+            or not all(isinstance(g, yaml.SequenceNode) for g in cnode.value)
+        ):
+            p.add(
+                cnode,
+                f"{key}.context",
+                f"expected a list of term lists, got {_describe(cnode)}",
+                "write context: [[hospital, clinic]] -- each inner list is one group that must also occur",
+            )
+        else:
+            context = [_terms(p, g, f"{key}.context[{k}]") for k, g in enumerate(cnode.value)]
+    # One term in two groups would make every match of it count for both.
+    owner: dict[tuple[str, ...], str] = {}
+    named = [(n, groups.get(n)) for n in ("actor", "action")] + [
+        (f"context[{k}]", g) for k, g in enumerate(context)
+    ]
+    for name, terms in named:
+        for text, tnode in terms or ():
+            other = owner.setdefault(term_key(text), name)
+            if other != name:
+                p.add(
+                    tnode,
+                    f"{key}.{name}",
+                    f"{text!r} is also listed under {other}",
+                    "keep the term in one group: an actor term that is also an action makes every match attributed",
+                )
+    topics: list[str] = []
+    if "topics" in fields:
+        tnode = fields["topics"]
+        if not isinstance(tnode, yaml.SequenceNode):
+            p.add(tnode, f"{key}.topics", f"expected a list, got {_describe(tnode)}", "write topics: [syria]")
+        else:
+            for k, item in enumerate(tnode.value):
+                topic = _string(
+                    p, item, f"{key}.topics[{k}]", TOPIC.match, "use a slug such as syria or ukraine"
+                )
+                if topic is not None:
+                    topics.append(topic)
+    if len(p.items) > before or fid is None or label is None or description is None:
+        return None
+    return Fact(
+        id=fid,
+        label=label,
+        description=description,
+        actor=tuple(t for t, _ in groups.get("actor") or ()),
+        action=tuple(t for t, _ in groups.get("action") or ()),
+        context=tuple(tuple(t for t, _ in g or ()) for g in context),
+        topics=tuple(topics),
+        exclude=tuple(t for t, _ in groups.get("exclude") or ()),
+    )
+
+
+def parse_facts_yaml(text: str, path: str = "facts.yaml") -> FactCatalogue:
+    """Validate facts.yaml text. Raises ConfigError naming every problem found."""
+    p = _Problems(path)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        raise ConfigError(
+            [
+                f"{path}:{line}: (syntax): {getattr(exc, 'problem', exc)}. "
+                "Fix: correct the YAML syntax (indentation, quotes, colons)"
+            ]
+        ) from None
+    if root is None:
+        raise ConfigError([f"{path}:1: facts: the file is empty. Fix: add a 'facts:' list"])
+    top = _fields(p, root, "(top)", TOP_KEYS)
+    shared: dict[str, tuple[str, ...]] = {}
+    for name in ("cues", "references", "blame", "exclude", "other_actors"):
+        if name in top:
+            terms = _terms(p, top[name], name)
+            shared[name] = tuple(t for t, _ in terms or ())
+    theatres: list[tuple[str, tuple[str, ...]]] = []
+    if "theatres" in top:
+        for topic, tnode in _fields(p, top["theatres"], "theatres", {}, any_key=True).items():
+            if not TOPIC.match(topic):
+                p.add(
+                    tnode, f"theatres.{topic}", f"{topic!r} is not a topic slug", "use a slug such as syria"
+                )
+                continue
+            terms = _terms(p, tnode, f"theatres.{topic}")
+            theatres.append((topic, tuple(t for t, _ in terms or ())))
+    facts: list[Fact] = []
+    node = top.get("facts")
+    if node is not None and (not isinstance(node, yaml.SequenceNode) or not node.value):
+        p.add(node, "facts", "expected a non-empty list of facts", "add '- id: …' entries")
+    elif node is not None:
+        seen: dict[str, int] = {}
+        for i, fnode in enumerate(node.value):
+            fact = _fact(p, fnode, i, seen)
+            if fact is not None:
+                facts.append(fact)
+    if p.items:
+        raise ConfigError(p.items)
+    known = {t for f in facts for t in f.topics}
+    for topic, _ in theatres:
+        if topic not in known:
+            p.add(top["theatres"], f"theatres.{topic}", "no fact has this topic", "fix the slug or remove it")
+    if p.items:
+        raise ConfigError(p.items)
+    return FactCatalogue(facts=tuple(facts), path=path, theatres=tuple(theatres), **shared)
+
+
+def load_facts(path: Path | str) -> FactCatalogue:
+    """Read and validate a facts.yaml file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            [f"{path}:1: (file): not found. Fix: pass --facts PATH or copy facts.yaml from the repository"]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}:1: (file): cannot be read ({exc}). Fix: save it as UTF-8 text"]) from None
+    return parse_facts_yaml(text, str(path))

@@ -1,0 +1,796 @@
+"""Fact catalogue: term matching, per-article states, facts.yaml validation, sentence splitting.
+
+Matching is tested through small catalogues written here (so a test names its own terms);
+the shipped facts.yaml is tested for loading and a few sentences a researcher would check
+first. All sentences are invented for these tests.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+from conftest import REPO
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from narratives.errors import ConfigError
+from narratives.facts import (
+    STATE_RANK,
+    Fact,
+    FactCatalogue,
+    FactMatcher,
+    Mention,
+    load_facts,
+    parse_facts_yaml,
+)
+from narratives.terms import TermError, inflections, parse_term
+from narratives.text import split_sentences
+
+MESSAGE = re.compile(r"^(?P<path>.+?):(?P<line>\d+): (?P<key>.+?): (?P<what>.+)\. Fix: (?P<fix>.+)$")
+
+CATALOGUE = """\
+facts:
+  - id: russian_airstrikes
+    label: Russian airstrikes
+    description: Air raids by Russia's air force.
+    actor: [Russia, Russian, Moscow, VKS]
+    action: [air strike, bomb, warplane]
+  - id: hospital_strike
+    label: Strike on a hospital
+    description: A hospital or clinic hit.
+    action: [bomb, shell, strike]
+    context: [[hospital, clinic]]
+  - id: displacement
+    label: Displacement
+    description: People fleeing.
+    action: [flee, fled, displace]
+    exclude: [refugee camp]
+"""
+
+
+@pytest.fixture(scope="module")
+def matcher() -> FactMatcher:
+    return FactMatcher(parse_facts_yaml(CATALOGUE, "test.yaml"))
+
+
+@pytest.fixture(scope="module")
+def shipped() -> FactMatcher:
+    return FactMatcher(load_facts(REPO / "facts.yaml"))
+
+
+def one(term: str, actor: tuple[str, ...] = ()) -> FactMatcher:
+    """A matcher for one fact whose only action term is ``term``."""
+    fact = Fact(id="f", label="F", description="test", actor=actor, action=(term,))
+    return FactMatcher(FactCatalogue(facts=(fact,), path="test"))
+
+
+def matches(term: str, sentence: str) -> bool:
+    return one(term).states([sentence])["f"] != "absent"
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+# ----------------------------------------------------------------------------- matching terms
+
+
+@pytest.mark.parametrize(
+    ("term", "sentence"),
+    [
+        ("bomb", "Jets bombed the town."),
+        ("bomb", "The bombing went on."),
+        ("bomb", "Two bombs fell."),
+        ("strike", "Missiles kept striking the port."),
+        ("strike", "The strikes stopped."),
+        ("shell", "Troops shelled the village."),
+        ("shell", "Shelling resumed at dawn."),
+        ("casualty", "Casualties were reported."),
+        ("die", "Dozens are dying."),
+        ("flee", "Families were fleeing."),
+        ("target", "It targeted a depot."),
+        ("target", "They were targetting depots."),  # doubling accepted either way
+        ("ban", "Flights were banned."),
+        ("deny", "Moscow denies it."),
+        ("occupy", "The occupied territories."),
+        ("Russia", "Russia's jets flew."),  # possessive
+        ("Russia", "Russia\u2019s jets flew."),  # typographic apostrophe
+        ("Russian", "The Russians' jets flew."),  # plural possessive
+    ],
+)
+def test_inflections_and_possessives_match(term, sentence):
+    assert matches(term, sentence)
+
+
+def test_terms_written_in_capitals_are_acronyms():
+    assert matches("IDF", "IDF said") and not matches("IDF", "Idf said")
+    assert matches("RUSSIA", "RUSSIA said") and not matches("RUSSIA", "Russia said")
+    assert matches("Russia", "RUSSIA SAID")  # other terms ignore case, in headlines too
+
+
+@pytest.mark.parametrize(
+    ("term", "sentence"),
+    [
+        ("Russian", "The Prussian army marched."),
+        ("Iran", "An Iranian official spoke."),
+        ("war", "A warning was issued."),
+        ("ban", "The bank closed."),
+        ("hit", "A white flag."),
+        ("rocket", "Rocketry advanced."),
+        ("US", "They told us nothing."),  # acronyms match only in capitals
+        ("US", "Us and them."),
+        ("удар", "Нанесён авиаудар."),  # no inflection and whole words for Cyrillic too
+        ("mine=", "Mining resumed."),  # = switches inflection off
+        ("mine=", "Two mines exploded."),
+        ("air strike", "The air, strike and sea forces."),  # punctuation between words
+        ("jet", "Jetty repairs."),
+    ],
+)
+def test_word_boundaries_never_match_inside_words(term, sentence):
+    assert not matches(term, sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "An air strike hit.",
+        "An air-strike hit.",
+        "An airstrike hit.",
+        "Airstrikes hit.",
+        "Air  strikes hit.",
+        "Air\tstrikes hit.",
+        "Air \u2013 strikes hit.",
+        "Air\u2011strike hit.",
+        "AIR STRIKES HIT.",
+    ],
+)
+def test_multiword_terms_match_spacing_hyphens_and_closed_compounds(sentence):
+    assert matches("air strike", sentence)
+
+
+def test_hyphenated_term_and_closed_compound_are_the_same_term():
+    assert matches("cease-fire", "The ceasefire held.") and matches("cease-fire", "The cease fire held.")
+    assert not matches("airstrike", "An air strike hit.")  # documented: write the spaced form
+    assert matches("Russian air force", "The Russian air force's jets.")
+
+
+@pytest.mark.parametrize(
+    ("term", "sentence"),
+    [
+        ("US", "The US said so."),
+        ("IDF", "The IDF's statement."),
+        ("UAV", "Two UAVs were downed."),
+        ("ВКС", "Российские ВКС нанесли удар."),
+        ("U.S.", "U.S. officials said."),
+        ("авиаудар*", "Сообщается об авиаударах по Идлибу."),
+        ("наёмник*", "Иностранные наемники воевали."),  # ё and е are one letter
+        ("غارة", "الغارة على المستشفى"),  # Arabic proclitic al-
+        ("غارة", "وغارة أخرى"),  # wa- "and"
+        ("غارة", "غَارَةٌ جوية"),  # harakat are ignored
+        ("إسرائيل", "قالت اسرائيل"),  # alef forms are one letter
+        ("frappe aérienne", "Des frappes aériennes ont touché la ville."),
+        ("aérienne", unicodedata.normalize("NFD", "Une frappe aérienne.")),  # decomposed accents
+    ],
+)
+def test_acronyms_and_non_english_terms(term, sentence):
+    assert matches(term, sentence)
+
+
+def test_inflection_rules():
+    assert inflections("strike") == {"strike", "strikes", "striked", "striking"}
+    assert {"bombed", "bombing", "bombs"} < inflections("bomb")
+    assert {"shelled", "shelling"} < inflections("shell") and "shellled" not in inflections("shell")
+    assert {"casualties", "casualty"} < inflections("casualty")
+    assert inflections("us") == {"us"} and inflections("авиаудар") == {"авиаудар"}
+
+
+@pytest.mark.parametrize(
+    ("term", "fix"),
+    [
+        ("airstrike(s)", "write 'airstrike'"),
+        ("air|strike", "not regular expressions"),
+        ("bomb[s]", "not regular expressions"),
+        ("bomb*=", "drop the ="),
+        ("ab*", "longer stem"),
+        ("-ing", "whole words"),
+        ("...", "write a word"),
+    ],
+)
+def test_bad_terms_are_refused_with_a_fix(term, fix):
+    with pytest.raises(TermError, match=re.escape(fix)):
+        parse_term(term)
+
+
+# ----------------------------------------------------------------------------- states
+
+
+def test_attributed_agentless_absent(matcher):
+    assert (
+        matcher.states(["Russian warplanes bombed a market in Ariha."])["russian_airstrikes"] == "attributed"
+    )
+    assert matcher.states(["Airstrikes hit Kafr Nabl on Tuesday."])["russian_airstrikes"] == "agentless"
+    assert matcher.states(["The market was bombed."])["russian_airstrikes"] == "agentless"
+    assert matcher.states(["Rain fell on Idlib."]) == {
+        "russian_airstrikes": "absent",
+        "hospital_strike": "absent",
+        "displacement": "absent",
+    }
+    assert matcher.states([]) == dict.fromkeys(
+        ("russian_airstrikes", "hospital_strike", "displacement"), "absent"
+    )
+
+
+def test_mention_carries_its_evidence(matcher):
+    sentences = ["Rain fell.", "Two Russian air-strikes hit Ariha, monitors said."]
+    [m] = [m for m in matcher.mentions(sentences) if m.fact_id == "russian_airstrikes"]
+    assert m == Mention(
+        fact_id="russian_airstrikes",
+        state="attributed",
+        sentence_index=1,
+        sentence=sentences[1],
+        action_term="air strike",
+        actor_term="Russian",
+        actor_where="sentence",
+        cues=(),
+    )
+
+
+def test_fact_without_actor_is_attributed_when_carried(matcher):
+    [m] = matcher.mentions(["Thousands fled Saraqeb."])
+    assert (m.fact_id, m.state, m.actor_term, m.actor_where) == ("displacement", "attributed", None, None)
+
+
+def test_context_groups_must_occur_in_the_action_sentence(matcher):
+    assert matcher.states(["A clinic was shelled."])["hospital_strike"] == "attributed"
+    assert matcher.states(["A market was shelled."])["hospital_strike"] == "absent"
+    assert matcher.states(["The clinic stood empty.", "A market was shelled."])["hospital_strike"] == "absent"
+
+
+@pytest.mark.parametrize(
+    "sentences",
+    [
+        [
+            "Russia's defence ministry said it was targeting militants.",
+            "Its aircraft bombed a market in Ariha.",
+        ],
+        ["Moscow sent more aircraft to Hmeimim.", "They bombed Ariha on Tuesday."],
+        ["Moscow sent more aircraft to Hmeimim.", "On Tuesday, the warplanes bombed Ariha."],
+        # a chain of back-references
+        ["Russian pilots arrived in Latakia.", "They flew north.", "They bombed Ariha."],
+    ],
+)
+def test_actor_in_the_previous_sentence_with_a_back_reference(matcher, sentences):
+    [m] = [m for m in matcher.mentions(sentences) if m.fact_id == "russian_airstrikes"]
+    assert (m.state, m.actor_where, m.sentence_index) == ("attributed", "previous", len(sentences) - 1)
+
+
+@pytest.mark.parametrize(
+    "sentences",
+    [
+        ["Russia's defence ministry held a briefing.", "A market in Ariha was bombed."],  # no reference
+        [
+            "Russia's defence ministry held a briefing.",
+            "It was not clear who bombed the market.",
+        ],  # expletive it
+        ["Russian diplomats met in Geneva.", "They were killed when a market was bombed."],  # passive they
+        [
+            "Russia's defence ministry held a briefing.",
+            "A market in the north was bombed, its owner said.",
+        ],  # late
+        ["Russian pilots arrived.", "Rain fell.", "They bombed Ariha."],  # not the immediately preceding one
+        ["Russia's defence ministry held a briefing.", "Residents said their market was bombed."],  # reported
+        ["They bombed Ariha.", "Russia's ministry held a briefing."],  # a reference looks back, not forward
+        ["Airstrikes hit a market.", "Russia's foreign minister arrived in Ankara."],  # next, without blame
+    ],
+)
+def test_actor_in_a_neighbouring_sentence_without_a_link_is_agentless(matcher, sentences):
+    assert matcher.states(sentences)["russian_airstrikes"] == "agentless"
+
+
+def test_actor_in_the_next_sentence_that_blames_it(matcher):
+    [m] = [m for m in matcher.mentions(["Airstrikes hit a market in Ariha.", "Activists blamed Russia."])]
+    assert (m.state, m.actor_term, m.actor_where, m.sentence_index) == ("attributed", "Russia", "next", 0)
+    [m] = matcher.mentions(["Airstrikes hit a market in Ariha.", "Moscow denied responsibility."])
+    assert (m.state, m.actor_where, m.cues) == ("attributed", "next", ("denied",))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "cues"),
+    [
+        ("Moscow denied its warplanes bombed the market.", ("denied",)),
+        ("Russia said reports of airstrikes were fake and staged.", ("fake", "staged")),
+        ("Russian jets allegedly bombed Ariha, but there was no evidence.", ("allegedly", "no evidence")),
+        (
+            "Moscow rejected claims that it bombed the market, calling them a provocation.",
+            ("rejected", "claims", "provocation"),
+        ),
+        (
+            "The bombing by Russian jets could not be independently verified.",
+            ("could not be independently verified",),
+        ),
+    ],
+)
+def test_denials_and_hedges_are_recorded_and_do_not_change_the_state(matcher, sentence, cues):
+    [m] = matcher.mentions([sentence])
+    assert (m.state, m.cues) == ("attributed", cues)
+    assert matcher.states([sentence])["russian_airstrikes"] == "attributed"
+
+
+def test_cues_of_the_sentence_that_named_the_actor_are_kept(matcher):
+    [m] = matcher.mentions(
+        ["Moscow denied it was operating over Ariha.", "Its aircraft bombed no market, it said."]
+    )
+    assert (m.actor_where, m.cues) == ("previous", ("denied",))
+
+
+def test_excluded_phrases_do_not_count(matcher):
+    assert (
+        matcher.states(["Syrian pilots flew Russian-made warplanes over Idlib."])["russian_airstrikes"]
+        == "agentless"
+    )
+    assert matcher.states(["Pro-Russian fighters bombed the town."])["russian_airstrikes"] == "agentless"
+    assert matcher.states(["Shelling hit the Jabalia refugee camp."])["displacement"] == "absent"
+    assert matcher.states(["Thousands fled to the refugee camp."])["displacement"] == "attributed"
+
+
+def test_a_term_covering_the_whole_excluded_phrase_still_counts():
+    fact = Fact(id="f", label="F", description="d", actor=("pro-Russian separatists",), action=("shell",))
+    m = FactMatcher(FactCatalogue(facts=(fact,)))
+    assert m.states(["Pro-Russian separatists shelled Donetsk."])["f"] == "attributed"
+    assert m.states(["Pro-Russian activists shelled nothing."])["f"] == "agentless"
+
+
+def test_the_best_state_wins_and_mentions_are_in_order(matcher):
+    sentences = ["A clinic was bombed.", "Russian warplanes bombed it again.", "Thousands fled."]
+    found = matcher.mentions(sentences)
+    assert [(m.sentence_index, m.fact_id, m.state) for m in found] == [
+        (0, "russian_airstrikes", "agentless"),
+        (0, "hospital_strike", "attributed"),
+        (1, "russian_airstrikes", "attributed"),
+        (2, "displacement", "attributed"),
+    ]
+    assert matcher.states(sentences)["russian_airstrikes"] == "attributed"
+    assert STATE_RANK == {"absent": 0, "agentless": 1, "attributed": 2}
+
+
+def test_terms_in_explains_a_sentence(matcher):
+    assert ("Russian", "actor", "russian_airstrikes") in matcher.terms_in("Russian jets bombed it.")
+    assert ("bomb", "action", "hospital_strike") in matcher.terms_in("Russian jets bombed it.")
+
+
+# ----------------------------------------------------------------------------- properties
+
+FILLER = [
+    "the",
+    "weather",
+    "in",
+    "town",
+    "was",
+    "mild",
+    "and",
+    "markets",
+    "opened",
+    "early",
+    "officials",
+    "met",
+]
+WORDS = FILLER + [
+    "Russian",
+    "Moscow's",
+    "warplanes",
+    "bombed",
+    "airstrikes",
+    "air",
+    "strike",
+    "clinic",
+    "they",
+    "its",
+    "denied",
+    "fled",
+    "blamed",
+    "refugee",
+    "camp",
+    "it",
+    "was",
+    "Russian-made",
+    "hospital",
+]
+sentence_st = st.lists(st.sampled_from(WORDS), min_size=1, max_size=12).map(lambda ws: " ".join(ws) + ".")
+article_st = st.lists(sentence_st, max_size=6)
+
+
+def _recase_and_respace(sentence: str, data: st.DataObject) -> str:
+    chars = [c.upper() if c.isalpha() and data.draw(st.booleans()) else c.lower() for c in sentence]
+    out = "".join(chars)
+    return re.sub(" ", lambda _m: data.draw(st.sampled_from([" ", "  ", "\t", " \n "])), out)
+
+
+@settings(max_examples=150, deadline=None)
+@given(article=article_st, data=st.data())
+def test_states_ignore_letter_case_and_extra_white_space(matcher, article, data):
+    changed = [_recase_and_respace(s, data) for s in article]
+    assert matcher.states(changed) == matcher.states(article)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    article=article_st, before=st.lists(st.sampled_from(FILLER), min_size=1).map(" ".join), after=sentence_st
+)
+def test_adding_sentences_never_lowers_a_state(matcher, article, before, after):
+    states = matcher.states(article)
+    # an unrelated sentence before, and any sentence after, the article
+    widened = matcher.states([before + ".", *article, after])
+    assert all(STATE_RANK[widened[f]] >= STATE_RANK[s] for f, s in states.items())
+    assert matcher.states([before + ".", *article, before + "."]) == states
+
+
+@settings(max_examples=200, deadline=None)
+@given(article=st.lists(st.text(max_size=80), max_size=5))
+def test_any_text_is_matched_without_error(shipped, article):
+    for m in shipped.mentions(article):
+        assert m.sentence == article[m.sentence_index]
+        assert m.action_term in shipped.catalogue.get(m.fact_id).action
+    assert set(shipped.states(article)) == set(shipped.catalogue.ids())
+
+
+# ----------------------------------------------------------------------------- facts.yaml validation
+
+
+def problems(text: str) -> list[re.Match[str]]:
+    with pytest.raises(ConfigError) as info:
+        parse_facts_yaml(text, "my-facts.yaml")
+    found = [MESSAGE.match(p) for p in info.value.problems]
+    assert all(found), info.value.problems
+    assert all(m["path"] == "my-facts.yaml" for m in found)
+    return found  # type: ignore[return-value]
+
+
+def fact_yaml(**fields: str) -> str:
+    base = {"id": "f1", "label": "F", "description": "d", "actor": "[Russia]", "action": "[bomb]"}
+    base.update(fields)
+    return "facts:\n  - " + "\n    ".join(f"{k}: {v}" for k, v in base.items() if v is not None) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "needle", "key", "what", "fix"),
+    [
+        (fact_yaml(actors="[Russia]"), "actors:", "facts[0].actors", "unknown key", "did you mean 'actor'"),
+        (
+            fact_yaml(acton="[bomb]", action=None),
+            "acton:",
+            "facts[0].acton",
+            "unknown key",
+            "did you mean 'action'",
+        ),
+        (fact_yaml(action="[]"), "action:", "facts[0] (f1).action", "empty list", "write [term, term"),
+        (fact_yaml(actor="[]"), "actor:", "facts[0] (f1).actor", "empty list", "leave the key out"),
+        (
+            fact_yaml(action="[bomb, air(strike)]"),
+            "action:",
+            "facts[0] (f1).action[1]",
+            "contains ( )",
+            "not regular expressions",
+        ),
+        (fact_yaml(action="[airstrike(s)]"), "action:", "facts[0] (f1).action[0]", "uses (s)", "'airstrike'"),
+        (
+            fact_yaml(action="[bomb, Bomb]"),
+            "action:",
+            "facts[0] (f1).action[1]",
+            "already matched by 'bomb'",
+            "remove 'Bomb'",
+        ),
+        (
+            fact_yaml(action="[bombed, bomb]"),
+            "action:",
+            "facts[0] (f1).action[0]",
+            "already matched by 'bomb'",
+            "-ed/-ing forms",
+        ),
+        (
+            fact_yaml(action="[air strike, air-strikes]"),
+            "action:",
+            "facts[0] (f1).action[1]",
+            "already matched",
+            "hyphen/space variants",
+        ),
+        (
+            fact_yaml(action="[bomb, 2024]"),
+            "action:",
+            "facts[0] (f1).action[1]",
+            "expected a non-empty string",
+            'put it in quotes, e.g. "2024"',
+        ),
+        (fact_yaml(action="[bomb, [jet]]"), "action:", "facts[0] (f1).action[1]", "got a list", "as text"),
+        (fact_yaml(action="bomb"), "action:", "facts[0] (f1).action", "got 'bomb'", "write [term, term"),
+        (
+            fact_yaml(actor="[Russia, bomb]"),
+            "action:",
+            "facts[0] (f1).action",
+            "also listed under actor",
+            "keep the term in one group",
+        ),
+        (
+            fact_yaml(context="[hospital]"),
+            "context:",
+            "facts[0] (f1).context",
+            "list of term lists",
+            "[[hospital",
+        ),
+        (fact_yaml(id="Russian-Airstrikes"), "id:", "facts[0].id", "is not valid", "lowercase letters"),
+        (fact_yaml(action=None), "- id:", "facts[0].action", "missing", "add 'action:'"),
+        (fact_yaml(topics="[Syria!]"), "topics:", "facts[0] (f1).topics[0]", "is not valid", "slug"),
+        ("cue: [deny]\n" + fact_yaml(), "cue:", "(top).cue", "unknown key", "did you mean 'cues'"),
+        (
+            "cues: [deny, denied]\n" + fact_yaml(),
+            "cues:",
+            "cues[1]",
+            "already matched by 'deny'",
+            "remove 'denied'",
+        ),
+        ("facts: []\n", "facts:", "facts", "non-empty list", "add '- id:"),
+        ("facts:\n  - id: [a\n", "id:", "(syntax)", "", "correct the YAML syntax"),
+    ],
+)
+def test_each_problem_names_file_line_key_and_fix(text, needle, key, what, fix):
+    found = problems(text)
+    assert any(m["key"] == key and what in m["what"] and fix in m["fix"] for m in found), [
+        m[0] for m in found
+    ]
+    m = next(m for m in found if m["key"] == key)
+    if key != "(syntax)":
+        assert int(m["line"]) == line_of(text, needle), m[0]
+
+
+def test_duplicate_fact_ids_name_the_first_line():
+    text = fact_yaml() + fact_yaml().removeprefix("facts:\n")
+    [m] = problems(text)
+    assert (m["key"], m["line"]) == ("facts[1].id", "7") and "also at line 2" in m["what"]
+
+
+def test_every_problem_is_reported_at_once():
+    text = fact_yaml(actors="[x]", action="[]", label="''") + "bogus: 1\n"
+    keys = {m["key"] for m in problems(text)}
+    assert keys == {"facts[0].actors", "facts[0] (f1).action", "facts[0] (f1).label", "(top).bogus"}
+
+
+def test_bad_file_raises_before_anything_is_built(tmp_path):
+    path = tmp_path / "facts.yaml"
+    path.write_text(fact_yaml(action="[air|strike]"), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_facts(path)
+    assert info.value.problems[0].startswith(f"{path}:6: ")
+    with pytest.raises(ConfigError, match="not found. Fix: pass --facts"):
+        load_facts(tmp_path / "missing.yaml")
+    path.write_bytes(b"\xff\xfe")
+    with pytest.raises(ConfigError, match="save it as UTF-8"):
+        load_facts(path)
+    with pytest.raises(ConfigError, match="the file is empty"):
+        parse_facts_yaml("# nothing\n")
+
+
+def test_valid_catalogue_is_frozen_and_keeps_the_shared_vocabularies():
+    catalogue = parse_facts_yaml(
+        "cues: [deny]\nexclude: [Russian-made]\n"
+        + fact_yaml(context="[[hospital, clinic], [night]]", topics="[syria]")
+    )
+    fact = catalogue.get("f1")
+    assert fact == Fact(
+        id="f1",
+        label="F",
+        description="d",
+        actor=("Russia",),
+        action=("bomb",),
+        context=(("hospital", "clinic"), ("night",)),
+        topics=("syria",),
+    )
+    assert catalogue.cues == ("deny",) and catalogue.exclude == ("Russian-made",)
+    assert catalogue.references == FactCatalogue(facts=()).references  # default kept
+    assert catalogue.ids() == ("f1",)
+    with pytest.raises(KeyError, match="no fact 'nope'"):
+        catalogue.get("nope")
+    with pytest.raises(AttributeError):
+        fact.label = "changed"  # type: ignore[misc]
+
+
+# ----------------------------------------------------------------------------- the shipped facts.yaml
+
+
+def test_shipped_catalogue_loads_and_is_documented(shipped):
+    catalogue = shipped.catalogue
+    assert len(catalogue.facts) >= 15
+    assert all(f.label and f.description and f.action for f in catalogue.facts)
+    assert {t for f in catalogue.facts for t in f.topics} <= {"syria", "ukraine", "gaza"}
+    terms = [t for f in catalogue.facts for t in (*f.actor, *f.action)]
+    assert any(re.search("[а-я]", t) for t in terms) and any(re.search("[\u0600-\u06ff]", t) for t in terms)
+    header = (REPO / "facts.yaml").read_text(encoding="utf-8").split("\nfacts:")[0]
+    for documented in (
+        "attributed",
+        "agentless",
+        "absent",
+        "cues:",
+        "references:",
+        "blame:",
+        "exclude:",
+        " * ",
+        " = ",
+        "Prussian",
+        "air-strike",
+    ):
+        assert documented in header
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        (["Russian warplanes bombed a market in Ariha."], "russian_airstrikes", "attributed"),
+        (["Airstrikes hit Kafr Nabl, killing 12 civilians."], "russian_airstrikes", "agentless"),
+        (["Airstrikes hit Kafr Nabl, killing 12 civilians."], "civilian_casualties", "attributed"),
+        (["Syrian pilots flying Russian-made jets bombed the town."], "russian_airstrikes", "agentless"),
+        (["The Prussian army bombed the town near Idlib."], "russian_airstrikes", "agentless"),
+        (["Российские ВКС нанесли авиаудары по Идлибу."], "russian_airstrikes", "attributed"),
+        (["غارات روسية على مستشفى في إدلب"], "russian_airstrikes", "attributed"),
+        (["غارات روسية على مستشفى في إدلب"], "hospital_strike", "attributed"),
+        (["An Israeli air strike killed two children in Rafah."], "child_casualties", "attributed"),
+        (["An Israeli air strike killed two children in Rafah."], "israeli_airstrikes", "attributed"),
+        (["Shelling hit the Jabalia refugee camp."], "displacement", "absent"),
+        (["The workers went on strike at the hospital."], "hospital_strike", "absent"),
+        (["Barrel bombs fell on Daraya."], "barrel_bombs", "agentless"),
+        # a country named as the place or the target is not the actor
+        (["Russian drones attacked Ukraine overnight."], "russian_missile_strikes", "attributed"),
+        # ... and an action done by a rival fact's actor is not an agentless one of this fact
+        (["Russian drones attacked Ukraine overnight."], "ukrainian_strikes", "absent"),
+        (
+            ["Ukrainian drones hit a block of flats in the Russian city of Belgorod."],
+            "russian_missile_strikes",
+            "absent",
+        ),
+        (
+            ["Ukrainian drones hit a block of flats in the Russian city of Belgorod."],
+            "ukrainian_strikes",
+            "attributed",
+        ),
+        (
+            ["Warplanes from the Russian air base at Hmeimim bombed Idlib."],
+            "russian_airstrikes",
+            "attributed",
+        ),
+    ],
+)
+def test_shipped_catalogue_on_plain_sentences(shipped, sentences, fact, state):
+    assert shipped.states(sentences)[fact] == state
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # another fact's actor, or an other_actors term, did it: no agentless mention
+        (["Moscow's warplanes pound Ariha market in Idlib."], "israeli_airstrikes", "absent"),
+        (["Moscow's warplanes pound Ariha market in Idlib."], "syrian_government_airstrikes", "absent"),
+        (["Regime helicopters drop barrel bombs on Daraa."], "russian_airstrikes", "absent"),
+        (["Turkish drone strike kills three in northeast Syria."], "israeli_airstrikes", "absent"),
+        (["Hezbollah rockets hit the Galilee, Israel said."], "hamas_rocket_fire", "absent"),
+        # ... but a target or a source is not the perpetrator
+        (["Air strikes hit Hezbollah positions in southern Lebanon."], "israeli_airstrikes", "agentless"),
+        (["Turkey said air strikes hit a market in Idlib."], "russian_airstrikes", "agentless"),
+        # the action belongs to the nearest actor, unless they act together
+        (
+            ["Ukrainian officials in Kharkiv said the blast was caused by Russian missiles."],
+            "ukrainian_strikes",
+            "absent",
+        ),
+        (
+            ["Ukrainian officials in Kharkiv said the blast was caused by Russian missiles."],
+            "russian_missile_strikes",
+            "attributed",
+        ),
+        (["Russian and Syrian jets struck Idlib."], "russian_airstrikes", "attributed"),
+        (["Russian and Syrian jets struck Idlib."], "syrian_government_airstrikes", "attributed"),
+        # theatres: no agentless strike outside the fact's wars, no actor-less fact outside them
+        (["Airstrikes hit a market in Kharkiv, Ukraine."], "israeli_airstrikes", "absent"),
+        (["Airstrikes hit a market in Kharkiv, Ukraine."], "russian_airstrikes", "agentless"),
+        (["Dock workers strike halts traffic at Carrow port."], "israeli_airstrikes", "absent"),
+        (["The union said its members were held hostage by management."], "hostages", "absent"),
+        (["A museum was bombed in 1944, killing 30 people."], "civilian_casualties", "absent"),
+        # word senses
+        (["Nurses' strike at a hospital in Gaza enters its second day."], "hospital_strike", "absent"),
+        (["Families in Gaza had to shell out for flour."], "ukrainian_strikes", "absent"),
+        (["At least 20 children in Gaza have died of malnutrition."], "child_casualties", "absent"),
+        (["An air strike in Gaza killed a 15-year-old."], "child_casualties", "attributed"),
+        # fact shapes: hostages have no actor, a hospital strike has every attacker
+        (["About 130 hostages are still held in Gaza."], "hostages", "attributed"),
+        (["Israeli jets struck a hospital in Gaza."], "hospital_strike", "attributed"),
+        (["Russian missiles hit a children's hospital in Kharkiv."], "hospital_strike", "attributed"),
+        (["A hospital in Idlib was bombed."], "hospital_strike", "agentless"),
+        # actors and paraphrases a catalogue should know
+        (["Zionist warplanes bombed Khan Younis."], "israeli_airstrikes", "attributed"),
+        (["Islamic Jihad fired rockets from Gaza at Sderot."], "hamas_rocket_fire", "attributed"),
+        (
+            ["Helicopters of the Syrian Arab Air Force bombed Daraa."],
+            "syrian_government_airstrikes",
+            "attributed",
+        ),
+        (
+            ["Hundreds of families left Ariha for camps near the Turkish border."],
+            "displacement",
+            "attributed",
+        ),
+    ],
+)
+def test_shipped_catalogue_rules_for_agents_theatres_and_senses(shipped, sentences, fact, state):
+    assert shipped.states(sentences)[fact] == state
+
+
+def test_rivals_share_an_action_and_no_actor(shipped):
+    ids = shipped.catalogue.ids()
+    rivals = {ids[f]: {ids[g] for g in gs} for f, gs in enumerate(shipped._rivals)}
+    assert "russian_airstrikes" in rivals["israeli_airstrikes"]
+    assert "ukrainian_strikes" in rivals["russian_missile_strikes"]
+    # same actors: not rivals; a fact whose actors include this one's (hospital_strike): not a rival
+    assert "russian_missile_strikes" not in rivals["russian_airstrikes"]
+    assert "hospital_strike" not in rivals["israeli_airstrikes"]
+    assert rivals["civilian_casualties"] == set()
+
+
+def test_theatres_and_other_actors_are_off_without_those_keys(matcher):
+    assert matcher.catalogue.theatres == () and matcher.catalogue.other_actors == ()
+
+
+def test_theatres_and_other_actors_are_validated():
+    base = "facts:\n  - {id: a, label: A, description: d, actor: [X], action: [bomb], topics: [syria]}\n"
+    good = parse_facts_yaml(base + "theatres:\n  syria: [Idlib]\nother_actors: [Turkish]\n")
+    assert good.theatres == (("syria", ("Idlib",)),) and good.other_actors == ("Turkish",)
+    with pytest.raises(ConfigError, match=r"theatres.syria\[1\]: 'idlib' is already matched"):
+        parse_facts_yaml(base + "theatres:\n  syria: [Idlib, idlib]\n")
+    with pytest.raises(ConfigError, match="theatres.gaza: no fact has this topic"):
+        parse_facts_yaml(base + "theatres:\n  gaza: [Rafah]\n")
+    with pytest.raises(ConfigError, match="other_actors"):
+        parse_facts_yaml(base + "other_actors: Turkish\n")
+
+
+# ----------------------------------------------------------------------------- sentence splitting
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Gen. Ivanov said the jets returned. They landed.",
+            ["Gen. Ivanov said the jets returned.", "They landed."],
+        ),
+        (
+            "Lt. Col. Petrov and Maj. Gen. Sidorov spoke. Then they left.",
+            ["Lt. Col. Petrov and Maj. Gen. Sidorov spoke.", "Then they left."],
+        ),
+        (
+            "The U.S. and the U.K. condemned it. Moscow did not.",
+            ["The U.S. and the U.K. condemned it.", "Moscow did not."],
+        ),
+        ('He said "we will win." Then he left.', ['He said "we will win."', "Then he left."]),
+        (
+            "He called it \u201cstaged.\u201d Moscow agreed.",
+            ["He called it \u201cstaged.\u201d", "Moscow agreed."],
+        ),
+        (
+            '"Who bombed the market?" she asked. Nobody knew.',
+            ['"Who bombed the market?" she asked.', "Nobody knew."],
+        ),
+        (
+            '"Who bombed the market?" Ivanov asked. Nobody knew.',
+            ['"Who bombed the market?" Ivanov asked.', "Nobody knew."],
+        ),
+        ('"Why?" Gen. Ivanov said. No answer came.', ['"Why?" Gen. Ivanov said.', "No answer came."]),
+        ('"Stop!" The crowd fled.', ['"Stop!"', "The crowd fled."]),
+        ("Did they bomb it? Ivanov asked nobody.", ["Did they bomb it?", "Ivanov asked nobody."]),
+        ("(It was a provocation.) Moscow said so.", ["(It was a provocation.)", "Moscow said so."]),
+        ("Он сказал: «Это провокация.» Затем ушёл.", ["Он сказал: «Это провокация.»", "Затем ушёл."]),
+        ("قتل عشرة؟ نعم.", ["قتل عشرة؟", "نعم."]),
+        (
+            "It happened on Sept. 5 in No. 3 district. Ten died.",
+            ["It happened on Sept. 5 in No. 3 district.", "Ten died."],
+        ),
+    ],
+)
+def test_split_sentences_with_abbreviations_and_quotes(text, expected):
+    assert split_sentences(text) == expected
