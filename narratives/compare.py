@@ -18,7 +18,8 @@ Plain data in, plain data out: the store edge (``omissions.py``) builds an
 builds them from gold states. The verdicts, for outlet X, event E and fact F:
 
 - **omitted** — X covered E, F is absent from all its articles on E, and at least
-  ``min_support`` *other* outlets carried F (attributed or agentless).
+  ``min_support`` *other* outlets carried F (attributed or agentless), one of them at
+  least with its actor.
 - **agentless** — X carried F only without its actor ("airstrikes hit the market") while
   at least ``min_support_attributed`` other outlets named the actor.
 - **thin** — one of the two above, but every article X published on E is a teaser
@@ -220,7 +221,7 @@ def fact_verdicts(event_outlets: Mapping[str, OutletCoverage], facts: Sequence[s
             attributors = [c for c in carriers if c.state(fact) == "attributed"]
             # An agentless "airstrikes hit the town" supports "Russian airstrikes" only once
             # some outlet has named Russia: on its own it is no report of the fact.
-            if own == "absent" and len(carriers) >= min_support and len(attributors) >= min_support_attributed:
+            if own == "absent" and len(carriers) >= min_support and attributors:
                 verdict, support, wanted = "omitted", carriers, CARRIED
             elif own == "agentless" and len(attributors) >= min_support_attributed:
                 verdict, support, wanted = "agentless", attributors, ("attributed",)
@@ -354,8 +355,8 @@ def outlet_profiles(events: Iterable[Mapping[str, OutletCoverage]], facts: Seque
             naming = sum(s == "attributed" for s in states.values())
             for x in covering:
                 own = states[x.outlet]
-                if carrying - (own in CARRIED) < min_support:
-                    continue
+                if carrying - (own in CARRIED) < min_support or naming - (own == "attributed") < 1:
+                    continue  # as in fact_verdicts: others carried it, and one of them named the actor
                 row = counts.setdefault((x.outlet, fact), [0, 0, 0, 0])
                 if x.thin and not count_thin:
                     row[3] += 1
