@@ -21,6 +21,13 @@ It is **attributed** when one of the fact's actors is named
   blamed Russia.", "Moscow denied responsibility."): a report that names the perpetrator
   right after the event has not deleted the agent (``actor_where="next"``).
 
+An actor word counts only where it names the doer: not a target ("strikes on Hezbollah
+positions", "Ukraine's grid", "fuel to Russian forces"), not a source ("Ukrainian officials
+said a missile hit ...", "according to Syrian military sources") unless the source speaks of
+itself ("said its jets ...") or denies the report, and not a dateline ("MOSCOW —"). A vehicle
+(facts.yaml ``vehicles:``: jet, helicopter, drone) is an action only beside an attack word
+(``attacks:``): "counted Russian jets over the camp" is no air strike.
+
 Otherwise it is **agentless** -- unless the report is someone else's action, or in another
 war. No agentless mention is made
 
@@ -45,7 +52,8 @@ by the management" in a labour dispute is no hostage-taking). Denial and hedging
 sentence that named the actor, are recorded on the mention and never change the state: the
 outlet carried the claim. A term inside an ``exclude`` phrase ("Russian-made jets",
 "pro-Russian separatists") does not count, unless the term covers the whole phrase.
-Matching rules for single terms are in ``narratives.facts_config``.
+Matching rules for single terms are in ``narratives.terms``; the roles of actor words
+(agent, target, source, dateline) in ``narratives.roles``.
 """
 
 from __future__ import annotations
@@ -55,6 +63,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .facts_config import Fact, FactCatalogue, load_facts, parse_facts_yaml
+from .roles import SPEECH, actor_role, dateline, nearest
 from .terms import Pattern, TermError, Tokens, parse_term, term_key
 
 __all__ = [
@@ -76,31 +85,21 @@ STATE_RANK: dict[str, int] = {"absent": 0, "agentless": 1, "attributed": 2}
 REFERENCE_WINDOW = 5
 #: After a pronoun these make it a non-agent (expletive "it", passive "they were killed").
 _BE = frozenset("is was are were s re been being remains remained seems seemed appears appeared".split())
-#: Before these a pronoun is someone's speech, not the agent ("Residents said their homes were bombed").
-_SPEECH = frozenset(
-    "said says say told tells added adds reported reports stated states according claimed claims "
-    "alleged believe believed believes fear feared fears think thought thinks hope hoped".split()
-)
-
 _Candidate = tuple[int, Pattern]  # (term index, one of its patterns)
 # Roles of a term; fact roles carry the fact's index, shared ones -1.
-_ACTOR, _ACTION, _CONTEXT, _EXCLUDE, _CUE, _REFERENCE, _BLAME, _EXCLUDE_ALL, _OTHER, _THEATRE = range(10)
+(
+    _ACTOR, _ACTION, _CONTEXT, _EXCLUDE, _CUE, _REFERENCE, _BLAME, _EXCLUDE_ALL, _OTHER, _THEATRE,
+    _VEHICLE, _ATTACK,
+) = range(12)  # fmt: skip
 _ROLE_NAMES = (
     "actor", "action", "context", "exclude", "cue", "reference", "blame", "exclude", "other actor", "theatre",
+    "vehicle", "attack",
 )  # fmt: skip
-#: Actors at most this many words apart, joined by one of these words, act together.
-_JOINED = 4
-_JOINERS = frozenset("and with alongside allied allies".split())
-#: An actor word right after these is the target of the action, not its perpetrator.
-_TARGET_BEFORE = frozenset("on against at targeting targeted".split())
-#: ... and so it is right before these ("Hezbollah positions", "Turkish bases"), or a source
-#: before a reporting verb ("Turkey said", "Russia condemned").
-_NOT_AGENT_AFTER = frozenset(
-    "position positions target targets stronghold strongholds base bases post posts outpost outposts "
-    "fighter fighters member members commander commanders depot depots tunnel tunnels site sites "
-    "infrastructure facility facilities said says told condemned condemns accused accuses blamed blames "
-    "warned urged called".split()
-)
+#: A source speaks of its own action when one of these follows its verb ("Russia said its
+#: jets struck ...") or it denies what it reports ("Russia said reports of airstrikes were
+#: fake"); otherwise the action it reports is someone else's ("Ukrainian officials said a
+#: missile hit the hospital").
+_SELF = frozenset("it its they their we our".split())
 
 
 @dataclass(frozen=True)
@@ -121,7 +120,8 @@ class Mention:
 class _Sentence:
     """What one sentence holds, per fact index."""
 
-    actors: dict[int, str] = field(default_factory=dict)  # fact -> first actor term
+    actors: dict[int, str] = field(default_factory=dict)  # fact -> first actor term, any role
+    agents: dict[int, str] = field(default_factory=dict)  # fact -> first actor term naming the doer
     actions: dict[int, tuple[str, int]] = field(default_factory=dict)  # fact -> (action term, word index)
     cues: tuple[str, ...] = ()
     reference: int | None = None  # word index of the first back-reference in the window
@@ -167,6 +167,8 @@ class FactMatcher:
             (_BLAME, catalogue.blame),
             (_EXCLUDE_ALL, catalogue.exclude),
             (_OTHER, catalogue.other_actors),
+            (_VEHICLE, catalogue.vehicles),
+            (_ATTACK, catalogue.attacks),
         ]:
             for term in terms:
                 self._add(index, term, (role, -1, 0))
@@ -252,15 +254,26 @@ class FactMatcher:
             return info
         excluded_all: list[tuple[int, int]] = []
         excluded: dict[int, list[tuple[int, int]]] = {}
+        vehicles: set[int] = set()  # where vehicle terms end
+        attack = False
         for term, start, end in hits:
             for role, f, _ in self._roles[term]:
                 if role == _EXCLUDE_ALL:
                     excluded_all.append((start, end))
                 elif role == _EXCLUDE:
                     excluded.setdefault(f, []).append((start, end))
+                elif role == _VEHICLE:
+                    vehicles.add(end)
+                elif role == _ATTACK:
+                    attack = True
+        if attack:
+            vehicles.clear()
         actions: dict[int, tuple[int, str]] = {}
         contexts: dict[int, set[int]] = {}
         actors: dict[int, tuple[int, str]] = {}
+        agents: dict[int, tuple[int, str]] = {}
+        sources: dict[int, list[tuple[int, int, int, str]]] = {}  # fact -> (start, end, verb, term)
+        action_starts = {start for term, start, _ in hits if any(r[0] == _ACTION for r in self._roles[term])}
         cues: list[tuple[int, str]] = []
         for term, start, end in sorted(hits, key=lambda h: (h[1], -h[2])):
             text = self._terms[term]
@@ -270,11 +283,19 @@ class FactMatcher:
                     if any(s < end and start < e and not (start <= s and e <= end) for s, e in spans):
                         continue
                     if role == _ACTOR:
+                        if dateline(tokens, start, end, text):
+                            continue
                         actors.setdefault(f, (start, text))
                         info.actor_spans.setdefault(f, []).append((start, end))
-                        if not _not_agent(tokens, start, end):
+                        kind, verb = actor_role(tokens, start, end, action_starts)
+                        if kind == "agent":
+                            agents.setdefault(f, (start, text))
                             info.perpetrators.setdefault(f, []).append((start, end))
+                        elif kind == "source":
+                            sources.setdefault(f, []).append((start, end, verb, text))
                     elif role == _ACTION:
+                        if end in vehicles:  # "Russian jets over the camp": no attack
+                            continue
                         actions.setdefault(f, (start, text))
                         info.action_spans.setdefault(f, []).append((start, end))
                     else:
@@ -284,8 +305,10 @@ class FactMatcher:
                 elif role == _BLAME:
                     info.blame = True
                 elif role == _OTHER:
-                    if not any(s < end and start < e for s, e in excluded_all) and not _not_agent(
-                        tokens, start, end
+                    if (
+                        not any(s < end and start < e for s, e in excluded_all)
+                        and not dateline(tokens, start, end, text)
+                        and actor_role(tokens, start, end, action_starts)[0] == "agent"
                     ):
                         info.others.append((start, end))
                 elif role == _THEATRE:
@@ -296,10 +319,21 @@ class FactMatcher:
                     and (info.reference is None or start < info.reference)
                 ):
                     pronoun = end == start + 1 and end < len(tokens.raw)
-                    reported = any(w in _SPEECH for w in tokens.words[:start])
+                    reported = any(w in SPEECH for w in tokens.words[:start])
                     if not reported and not (pronoun and tokens.words[end] in _BE):
                         info.reference = start
         info.actors = {f: text for f, (_, text) in actors.items()}
+        # A source speaks of its own action only when it refers back to itself after its verb.
+        named = sorted(s for spans in info.actor_spans.values() for s, _ in spans)
+        for f, said in sources.items():
+            for start, end, verb, text in said:
+                # its own denial: a cue before anyone else is named ("Ukraine denied it and said
+                # Russia had staged the strike" is Ukraine's denial, and Russia's alleged act)
+                stop = next((s for s in named if s > verb), len(tokens.words))
+                if _SELF.intersection(tokens.words[verb + 1 :]) or any(verb < c < stop for c, _ in cues):
+                    agents.setdefault(f, (start, text))
+                    info.perpetrators.setdefault(f, []).append((start, end))
+        info.agents = {f: text for f, (_, text) in sorted(agents.items(), key=lambda x: x[1][0])}
         info.actions = {
             f: (text, start)
             for f, (start, text) in actions.items()
@@ -332,13 +366,13 @@ class FactMatcher:
                 where: Literal["sentence", "previous", "next"] | None = None
                 if not fact.actor:
                     pass
-                elif f in info.actors:
-                    actor, where = info.actors[f], "sentence"
+                elif f in info.agents:
+                    actor, where = info.agents[f], "sentence"
                 elif i and info.reference is not None and info.reference <= start and f in carried[i - 1]:
                     actor, j = carried[i - 1][f]
                     where, cues = "previous", _merge(infos[j].cues, cues)
-                elif i + 1 < len(infos) and f in infos[i + 1].actors and infos[i + 1].blame:
-                    actor, where = infos[i + 1].actors[f], "next"
+                elif i + 1 < len(infos) and f in infos[i + 1].agents and infos[i + 1].blame:
+                    actor, where = infos[i + 1].agents[f], "next"
                     cues = _merge(cues, infos[i + 1].cues)
                 state: Literal["attributed", "agentless"] = (
                     "agentless" if fact.actor and actor is None else "attributed"
@@ -348,11 +382,12 @@ class FactMatcher:
                 rivals = info.others + [
                     span for g in self._rivals[f] for span in info.perpetrators.get(g, ())
                 ]
-                if rivals and (
-                    state == "agentless"
-                    or (
-                        where == "sentence"
-                        and not _nearest(info.action_spans[f], info.actor_spans[f], rivals, info.words)
+                if (
+                    rivals
+                    and fact.actor
+                    and (
+                        where != "sentence"  # agentless, or its actor is in a neighbouring sentence
+                        or not nearest(info.action_spans[f], info.perpetrators[f], rivals, info.words)
                     )
                 ):
                     continue  # someone else's action
@@ -387,37 +422,6 @@ class FactMatcher:
             for role, f, _ in self._roles[term]:
                 out.append((self._terms[term], names[role], self._facts[f].id if f >= 0 else None))
         return out
-
-
-def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
-    """Words between two spans (0 when they touch or overlap)."""
-    return max(0, b[0] - a[1], a[0] - b[1])
-
-
-def _nearest(
-    actions: list[tuple[int, int]],
-    own: list[tuple[int, int]],
-    rivals: list[tuple[int, int]],
-    words: list[str],
-) -> bool:
-    """Whether some action term is at least as close to one of the fact's own actors as to any
-    rival actor: in "Ukrainian officials said the blast was caused by Russian missiles" the
-    missiles are Russian, not Ukrainian. Actors joined by "and"/"with" a few words apart act
-    together ("Russian and Syrian jets", "government forces and their Russian allies")."""
-    for o in own:
-        for r in rivals:
-            between = words[min(o[1], r[1]) : max(o[0], r[0])]
-            if len(between) <= _JOINED and _JOINERS.intersection(between):
-                return True
-    return any(min(_gap(a, o) for o in own) <= min(_gap(a, r) for r in rivals) for a in actions)
-
-
-def _not_agent(tokens: Tokens, start: int, end: int) -> bool:
-    """Whether the actor words start..end-1 name a target ("strikes on Hezbollah positions") or a
-    source ("Turkey said") rather than the one acting."""
-    before = tokens.words[start - 1] if start else ""
-    after = tokens.words[end] if end < len(tokens.words) else ""
-    return before in _TARGET_BEFORE or after in _NOT_AGENT_AFTER
 
 
 def _merge(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:

@@ -47,6 +47,16 @@ DEFAULT_EXCLUDE = (
     "Russian-built", "Soviet-made", "Russian-backed", "Russia-backed", "Moscow-backed",
     "Russian-speaking", "Russian-language", "Russian-brokered", "Russia-brokered",
 )  # fmt: skip
+DEFAULT_VEHICLES = (
+    "jet", "warplane", "aircraft", "plane", "bomber", "helicopter", "gunship", "drone", "UAV",
+    "unmanned aerial vehicle", "aviation",
+)  # fmt: skip
+DEFAULT_ATTACKS = (
+    "strike", "struck", "hit", "bomb", "bombard", "pound", "fire", "shoot", "shot", "shell", "raid",
+    "attack", "target", "destroy", "damage", "kill", "killed", "wound", "injure", "launch", "blast",
+    "explode", "explosion", "missile", "rocket", "munition", "canister", "barrel", "payload", "sortie",
+    "slam", "ablaze", "удар*", "атак*", "бомб*", "обстрел*", "قصف*", "غارة", "غارات", "استهدف*",
+)  # fmt: skip
 #: Facts.yaml ``theatres:`` and ``other_actors:`` have no built-in default: without them the
 #: theatre and other-actor rules (narratives.facts) are off.
 
@@ -75,6 +85,10 @@ class FactCatalogue:
     references: tuple[str, ...] = DEFAULT_REFERENCES
     blame: tuple[str, ...] = DEFAULT_BLAME
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    # vehicles are an action only in a sentence that also has an attack word: "Russian jets
+    # bombed" is an air strike, "counted Russian jets over the camp" is not
+    vehicles: tuple[str, ...] = DEFAULT_VEHICLES
+    attacks: tuple[str, ...] = DEFAULT_ATTACKS
     # topic -> terms naming its theatre (places, parties); an agentless mention of a fact with
     # topics needs the article to name one of its theatres (see narratives.facts)
     theatres: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -108,6 +122,8 @@ TOP_KEYS = {
     "exclude": False,
     "other_actors": False,
     "theatres": False,
+    "vehicles": False,
+    "attacks": False,
 }
 FACT_KEYS = {
     "id": True,
@@ -285,7 +301,7 @@ def parse_facts_yaml(text: str, path: str = "facts.yaml") -> FactCatalogue:
         raise ConfigError([f"{path}:1: facts: the file is empty. Fix: add a 'facts:' list"])
     top = _fields(p, root, "(top)", TOP_KEYS)
     shared: dict[str, tuple[str, ...]] = {}
-    for name in ("cues", "references", "blame", "exclude", "other_actors"):
+    for name in ("cues", "references", "blame", "exclude", "other_actors", "vehicles", "attacks"):
         if name in top:
             terms = _terms(p, top[name], name)
             shared[name] = tuple(t for t, _ in terms or ())

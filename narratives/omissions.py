@@ -81,7 +81,7 @@ from .text import BoilerplateFilter, article_text, sentence_hash, split_sentence
 
 OK_OUTCOMES = ("ok", "not_modified", "unchanged")
 FAILED_OUTCOMES = ("error", "gone")
-_CODE = ("compare.py", "omissions.py", "compare_stale.py", "facts.py", "facts_config.py", "terms.py", "claims.py",
+_CODE = ("compare.py", "omissions.py", "compare_stale.py", "facts.py", "facts_config.py", "terms.py", "roles.py", "claims.py",
          "text.py", "thin.py")
 
 V_ARTICLES = table("v_articles", column("article_id"), column("outlet"), column("title"), column("summary"),

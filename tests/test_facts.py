@@ -63,7 +63,8 @@ def shipped() -> FactMatcher:
 def one(term: str, actor: tuple[str, ...] = ()) -> FactMatcher:
     """A matcher for one fact whose only action term is ``term``."""
     fact = Fact(id="f", label="F", description="test", actor=actor, action=(term,))
-    return FactMatcher(FactCatalogue(facts=(fact,), path="test"))
+    # no vehicles: a term matches on its own, without an attack word ("Two UAVs were downed.")
+    return FactMatcher(FactCatalogue(facts=(fact,), path="test", vehicles=()))
 
 
 def matches(term: str, sentence: str) -> bool:
@@ -327,7 +328,7 @@ def test_cues_of_the_sentence_that_named_the_actor_are_kept(matcher):
 
 def test_excluded_phrases_do_not_count(matcher):
     assert (
-        matcher.states(["Syrian pilots flew Russian-made warplanes over Idlib."])["russian_airstrikes"]
+        matcher.states(["Syrian pilots flying Russian-made warplanes struck Idlib."])["russian_airstrikes"]
         == "agentless"
     )
     assert matcher.states(["Pro-Russian fighters bombed the town."])["russian_airstrikes"] == "agentless"
@@ -719,6 +720,76 @@ def test_shipped_catalogue_on_plain_sentences(shipped, sentences, fact, state):
     ],
 )
 def test_shipped_catalogue_rules_for_agents_theatres_and_senses(shipped, sentences, fact, state):
+    assert shipped.states(sentences)[fact] == state
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # a vehicle is an action only beside an attack word
+        (["A resident of Idlib counted Russian jets over the camp."], "russian_airstrikes", "absent"),
+        (["Regime helicopters dropped leaflets over Daraa."], "syrian_government_airstrikes", "absent"),
+        (["Russian jets pounded Ariha in Idlib."], "russian_airstrikes", "attributed"),
+        # a source is not the perpetrator of what it reports, unless it speaks of itself
+        (
+            ["Ukraine's air force said the building in Dnipro was hit by a missile."],
+            "ukrainian_strikes",
+            "agentless",
+        ),
+        (["Ukraine's army said its drones hit a depot in Donetsk."], "ukrainian_strikes", "attributed"),
+        (
+            ["The jets fired missiles at Damascus, according to Syrian military sources."],
+            "syrian_government_airstrikes",
+            "agentless",
+        ),
+        # possessive + target noun, and a place after a preposition, are targets
+        (["Missiles knocked out Ukraine's grid overnight."], "ukrainian_strikes", "agentless"),
+        (
+            ["The depot supplied fuel to Russian forces in Ukraine before the strike."],
+            "russian_missile_strikes",
+            "agentless",
+        ),
+        (
+            ["Two people were killed in Russian strikes on Kharkiv, Ukraine."],
+            "russian_missile_strikes",
+            "attributed",
+        ),
+        # ... but the accused after "blamed on" is the perpetrator
+        (
+            ["The bombing of the market in Idlib was blamed on government helicopters."],
+            "syrian_government_airstrikes",
+            "attributed",
+        ),
+        # a dateline in capitals is where the report was filed, not who acted
+        (["MOSCOW — Airstrikes hit a market in Idlib."], "russian_airstrikes", "agentless"),
+        # a noun back-reference links to the previous sentence's actor
+        (
+            [
+                "Aid convoys stopped at the Syrian border after a Russian veto.",
+                "The veto cut off aid to Idlib.",
+            ],
+            "aid_blocked",
+            "attributed",
+        ),
+        # the next sentence blames its object, not its speaker; someone named here did it
+        (
+            ["A drone struck the Zaporizhzhia plant.", "Russia blamed Ukraine for the attack."],
+            "russian_missile_strikes",
+            "agentless",
+        ),
+        (
+            ["A drone struck the Zaporizhzhia plant.", "Russia blamed Ukraine for the attack."],
+            "ukrainian_strikes",
+            "attributed",
+        ),
+        (
+            ["Russian forces shelled Kherson overnight.", "Moscow blamed Ukrainian forces for the fire."],
+            "ukrainian_strikes",
+            "absent",
+        ),
+    ],
+)
+def test_shipped_catalogue_rules_for_roles_vehicles_and_datelines(shipped, sentences, fact, state):
     assert shipped.states(sentences)[fact] == state
 
 

@@ -1,0 +1,116 @@
+"""Whose action is it: the role of an actor word in a sentence (pure; used by ``facts.py``).
+
+Usage::
+
+    actor_role(tokens, start, end, actions)   # ("agent" | "target" | "source", index of a source's verb)
+    nearest(actions, own, rivals, words) # is the action nearer this fact's actor than a rival's?
+
+Word lists, not parsing: an actor right after "on"/"against" or before "positions"/"grid"
+is a target; one followed within a few words by "said"/"condemned" is a source; a place
+name in capitals at the start is a dateline. Each rule is a list researchers can read.
+"""
+
+from __future__ import annotations
+
+from .terms import Tokens
+
+#: Before these a pronoun is someone's speech, not the agent ("Residents said their homes were bombed").
+SPEECH = frozenset(
+    "said says say told tells added adds reported reports stated states according claimed claims "
+    "alleged believe believed believes fear feared fears think thought thinks hope hoped".split()
+)
+
+#: Actors at most this many words apart, joined by one of these words, act together.
+_JOINED = 4
+_JOINERS = frozenset("and with alongside allied allies".split())
+#: An actor word right after these is the target of the action, not its perpetrator.
+_TARGET_BEFORE = frozenset("on against targeting targeted".split())
+#: ... and so it is right after these when no action term follows it ("fuel to Russian
+#: forces", "in Ukraine"; but "killed in Russian strikes" names the perpetrator).
+_PLACE_BEFORE = frozenset("to in into near across inside toward towards".split())
+_DETERMINERS = frozenset("the a an".split())
+#: ... unless the preposition follows one of these: the actor is then the accused ("blamed on
+#: government forces", "attributed to Russia", "charges against the Israeli leaders").
+_ACCUSED_AFTER = frozenset(
+    "blame blamed blaming attributed attribute charge charges case accusation accusations allegation "
+    "allegations complaint warrant warrants evidence".split()
+)
+#: ... and right before these ("Hezbollah positions", "Ukraine's grid", "Turkish bases").
+_NOT_AGENT_AFTER = frozenset(
+    "position positions target targets stronghold strongholds base bases post posts outpost outposts "
+    "fighter fighters member members commander commanders depot depots tunnel tunnels site sites "
+    "infrastructure facility facilities grid grids energy power city cities town towns village villages "
+    "region regions territory soil border civilian civilians home homes port ports refinery refineries "
+    "plant plants airfield airfields".split()
+)
+#: An actor whose phrase ends, within ``_SOURCE_REACH`` words, at one of these is a source:
+#: "Turkey said", "Ukraine's air force said", "Ukrainian officials in Kharkiv reported".
+_SOURCE_VERBS = SPEECH | frozenset(
+    "condemned condemns accused accuses blamed blames warned urged called".split()
+)
+_SOURCE_REACH = 4
+
+def gap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    """Words between two spans (0 when they touch or overlap)."""
+    return max(0, b[0] - a[1], a[0] - b[1])
+
+
+def nearest(
+    actions: list[tuple[int, int]],
+    own: list[tuple[int, int]],
+    rivals: list[tuple[int, int]],
+    words: list[str],
+) -> bool:
+    """Whether some action term is at least as close to one of the fact's own actors as to any
+    rival actor: in "Ukrainian officials said the blast was caused by Russian missiles" the
+    missiles are Russian, not Ukrainian. Actors joined by "and"/"with" a few words apart act
+    together ("Russian and Syrian jets", "government forces and their Russian allies")."""
+    for o in own:
+        for r in rivals:
+            between = words[min(o[1], r[1]) : max(o[0], r[0])]
+            if len(between) <= _JOINED and _JOINERS.intersection(between):
+                return True
+    return any(min(gap(a, o) for o in own) <= min(gap(a, r) for r in rivals) for a in actions)
+
+
+def next_word(tokens: Tokens, end: int) -> int:
+    """Index of the word after ``end``, past a possessive "s" ("Ukraine's grid" -> grid)."""
+    if end < len(tokens.words) and tokens.words[end] == "s" and tokens.gaps[end - 1] in ("'", "\u2019"):
+        return end + 1
+    return end
+
+
+def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple[str, int]:
+    """("agent" | "target" | "source", index of the source's verb or -1) of the actor words
+    start..end-1. ``actions``: where action terms start. A target: "strikes on Hezbollah
+    positions", "Ukraine's grid", "fuel to Russian forces"; a source: "Turkey said",
+    "Ukrainian officials in Kharkiv said", "according to Syrian military sources"."""
+    words = tokens.words
+    k = start - 1
+    while k >= 0 and words[k] in _DETERMINERS:
+        k -= 1
+    before = words[k] if k >= 0 else ""
+    preceding = words[k - 1] if k > 0 else ""
+    nxt = next_word(tokens, end)
+    after = words[nxt] if nxt < len(words) else ""
+    if before == "to" and preceding == "according":
+        return "source", k
+    if after in _NOT_AGENT_AFTER or (
+        preceding not in _ACCUSED_AFTER
+        and (before in _TARGET_BEFORE or (before in _PLACE_BEFORE and nxt not in actions))
+    ):
+        return "target", -1
+    for v in range(nxt, min(nxt + _SOURCE_REACH, len(words))):
+        if v in actions or "," in tokens.gaps[v - 1]:
+            break
+        if words[v] in _SOURCE_VERBS:
+            return "source", v
+    return "agent", -1
+
+
+def dateline(tokens: Tokens, start: int, end: int, term: str) -> bool:
+    """Whether a place name written in capitals ("MOSCOW —", "KYIV, Ukraine (Kestrel) —")
+    is a dateline: where the report was filed, not who acted. Acronym terms (VKS) are not."""
+    return not term.isupper() and all(
+        tokens.raw[k].isupper() and len(tokens.raw[k]) > 1 for k in range(start, end)
+    )
