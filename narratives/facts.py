@@ -24,7 +24,8 @@ It is **attributed** when one of the fact's actors is named
 An actor word counts only where it names the doer: not a target ("strikes on Hezbollah
 positions", "Ukraine's grid", "fuel to Russian forces"), not a source ("Ukrainian officials
 said a missile hit ...", "according to Syrian military sources") unless the source speaks of
-itself ("said its jets ...") or denies the report, and not a dateline ("MOSCOW —"). A vehicle
+itself ("said its jets ...") or denies the report, and not a dateline ("MOSCOW —"). Coordinated modifiers share
+their noun: "Syrian and Russian warplanes" names "Syrian warplanes" too. A vehicle
 (facts.yaml ``vehicles:``: jet, helicopter, drone) is an action only beside an attack word
 (``attacks:``): "counted Russian jets over the camp" is no air strike.
 
@@ -39,6 +40,11 @@ war. No agentless mention is made
   just after "on/against/at/targeting", or just before a target noun ("Hezbollah positions",
   "Turkish bases"), is a target, and one just before a reporting verb ("Turkey said",
   "Russia condemned") a source: neither is the perpetrator, and neither counts;
+- in a sentence that refers back ("The strikes ...", "They ...") to a previous sentence naming
+  such another actor as the doer: the strikes are theirs;
+- in an article that names none of the fact's ``agentless_in`` places, when the fact lists
+  them (unattributed drones are Ukraine's only where Ukraine strikes: Russia and the areas
+  it holds, not Odesa);
 - in an article that names none of the fact's theatres (facts.yaml ``theatres:``: topic ->
   places and parties; a fact's ``topics`` say where it can occur): "airstrikes" in an article
   about Ukraine are not agent-deleted Israeli strikes, and a port strike is no air strike.
@@ -85,15 +91,17 @@ STATE_RANK: dict[str, int] = {"absent": 0, "agentless": 1, "attributed": 2}
 REFERENCE_WINDOW = 5
 #: After a pronoun these make it a non-agent (expletive "it", passive "they were killed").
 _BE = frozenset("is was are were s re been being remains remained seems seemed appears appeared".split())
+#: "Syrian and Russian warplanes", "Syrian or Russian jets": both modifiers take the noun.
+_COORDINATORS = frozenset(("and", "or"))
 _Candidate = tuple[int, Pattern]  # (term index, one of its patterns)
 # Roles of a term; fact roles carry the fact's index, shared ones -1.
 (
     _ACTOR, _ACTION, _CONTEXT, _EXCLUDE, _CUE, _REFERENCE, _BLAME, _EXCLUDE_ALL, _OTHER, _THEATRE,
-    _VEHICLE, _ATTACK,
-) = range(12)  # fmt: skip
+    _VEHICLE, _ATTACK, _WHERE,
+) = range(13)  # fmt: skip
 _ROLE_NAMES = (
     "actor", "action", "context", "exclude", "cue", "reference", "blame", "exclude", "other actor", "theatre",
-    "vehicle", "attack",
+    "vehicle", "attack", "agentless_in",
 )  # fmt: skip
 #: A source speaks of its own action when one of these follows its verb ("Russia said its
 #: jets struck ...") or it denies what it reports ("Russia said reports of airstrikes were
@@ -134,6 +142,7 @@ class _Sentence:
     action_spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     words: list[str] = field(default_factory=list)  # folded words, for _nearest
     theatres: set[int] = field(default_factory=set)  # indexes into catalogue.theatres
+    places: set[int] = field(default_factory=set)  # facts one of whose agentless_in terms is here
 
 
 class FactMatcher:
@@ -158,6 +167,7 @@ class FactMatcher:
                 (_ACTOR, fact.actor, 0),
                 (_ACTION, fact.action, 0),
                 (_EXCLUDE, fact.exclude, 0),
+                (_WHERE, fact.agentless_in, 0),
             ] + [(_CONTEXT, g, k) for k, g in enumerate(fact.context)]:
                 for term in terms:
                     self._add(index, term, (role, f, group))
@@ -228,7 +238,32 @@ class FactMatcher:
         for i, extra in tokens.alts.items():
             for form in extra:
                 self._try(tokens, i, form, found)
+        for i in range(len(tokens.words) - 3):
+            if (
+                tokens.words[i + 1] in _COORDINATORS
+                and tokens.raw[i][:1].isupper()
+                and tokens.raw[i + 2][:1].isupper()
+            ):
+                self._shared_head(tokens, i, found)
         return [(term, start, end) for (term, start), end in found.items()]
+
+    def _shared_head(self, tokens: Tokens, i: int, found: dict[tuple[int, int], int]) -> None:
+        """Coordinated modifiers share their noun: "Syrian and Russian warplanes" holds "Syrian
+        warplanes" (words i .. i+3). Terms of two or more words are matched at word i as if
+        "and Russian" were not there."""
+        keep = [k for k in range(len(tokens.raw)) if k not in (i + 1, i + 2)]
+        short = Tokens(
+            [tokens.raw[k] for k in keep],
+            [tokens.words[k] for k in keep],
+            {keep.index(k): v for k, v in tokens.alts.items() if k in keep},
+            tokens.gaps[:i] + tokens.gaps[i + 2 :],
+        )
+        local: dict[tuple[int, int], int] = {}
+        for form in short.forms(i):
+            self._try(short, i, form, local)
+        for (term, start), end in local.items():
+            if end > i + 1 and end + 2 > found.get((term, start), 0):
+                found[(term, start)] = end + 2
 
     def _try(self, tokens: Tokens, i: int, form: str, found: dict[tuple[int, int], int]) -> None:
         """Match the terms whose first word may be ``form`` (word i) from word i on."""
@@ -313,6 +348,8 @@ class FactMatcher:
                         info.others.append((start, end))
                 elif role == _THEATRE:
                     info.theatres.add(group)
+                elif role == _WHERE:
+                    info.places.add(f)
                 elif (
                     role == _REFERENCE
                     and start < REFERENCE_WINDOW
@@ -348,14 +385,21 @@ class FactMatcher:
         """Every (fact, sentence) where the fact's action occurs, in sentence then catalogue order."""
         infos = [self._sentence(s) for s in sentences]
         theatres = set().union(*(info.theatres for info in infos)) if infos else set()
+        places = set().union(*(info.places for info in infos)) if infos else set()
         # carried[i]: fact -> (actor term, sentence it was named in), following "They" chains.
         carried: list[dict[int, tuple[str, int]]] = []
+        # doers[i]: facts whose actor is named as the perpetrator in sentence i, or in the
+        # sentence it refers back to (-1: one of other_actors)
+        doers: list[set[int]] = []
         for i, info in enumerate(infos):
             here = {f: (term, i) for f, term in info.actors.items()}
+            did = set(info.perpetrators) | ({-1} if info.others else set())
             if i and info.reference is not None:
                 for f, named in carried[i - 1].items():
                     here.setdefault(f, named)
+                did |= doers[i - 1]
             carried.append(here)
+            doers.append(did)
         out = []
         for i, info in enumerate(infos):
             for f in sorted(info.actions):
@@ -379,9 +423,20 @@ class FactMatcher:
                 )
                 if self._theatres[f] is not None and self._theatres[f].isdisjoint(theatres):
                     continue  # another war's, or no war's: a dockers' strike, a museum bombed in 1944
+                if state == "agentless" and fact.agentless_in and f not in places:
+                    continue  # not where this actor strikes: "drones hit Odesa" are not Ukraine's
                 rivals = info.others + [
                     span for g in self._rivals[f] for span in info.perpetrators.get(g, ())
                 ]
+                if (
+                    where is None
+                    and fact.actor
+                    and i
+                    and info.reference is not None
+                    and info.reference <= start
+                    and doers[i - 1] & (self._rivals[f] | {-1})
+                ):
+                    continue  # "The strikes ..." after "Turkish drones hit ...": theirs
                 if (
                     rivals
                     and fact.actor

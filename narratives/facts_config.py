@@ -73,6 +73,10 @@ class Fact:
     context: tuple[tuple[str, ...], ...] = ()
     topics: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()  # phrases inside which this fact's terms do not count
+    # places where an unattributed report of the action is plausibly this actor's: when given,
+    # an agentless mention needs the article to name one ("drones hit Belgorod" may be
+    # Ukraine's; "drones hit Odesa" is not)
+    agentless_in: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,7 @@ FACT_KEYS = {
     "context": False,
     "topics": False,
     "exclude": False,
+    "agentless_in": False,
 }
 _SAME = "plurals, -ed/-ing forms, possessives and hyphen/space variants are matched automatically"
 
@@ -223,7 +228,7 @@ def _fact(p: _Problems, node: yaml.Node, i: int, seen: dict[str, int]) -> Fact |
     label = _string(p, fields["label"], f"{key}.label") if "label" in fields else None
     description = _string(p, fields["description"], f"{key}.description") if "description" in fields else None
     groups: dict[str, tuple[tuple[str, yaml.Node], ...] | None] = {}
-    for name in ("actor", "action", "exclude"):
+    for name in ("actor", "action", "exclude", "agentless_in"):
         if name in fields:
             groups[name] = _terms(p, fields[name], f"{key}.{name}")
     context: list[tuple[tuple[str, yaml.Node], ...] | None] = []
@@ -280,6 +285,7 @@ def _fact(p: _Problems, node: yaml.Node, i: int, seen: dict[str, int]) -> Fact |
         context=tuple(tuple(t for t, _ in g or ()) for g in context),
         topics=tuple(topics),
         exclude=tuple(t for t, _ in groups.get("exclude") or ()),
+        agentless_in=tuple(t for t, _ in groups.get("agentless_in") or ()),
     )
 
 

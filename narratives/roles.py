@@ -41,7 +41,8 @@ _NOT_AGENT_AFTER = frozenset(
     "fighter fighters member members commander commanders depot depots tunnel tunnels site sites "
     "infrastructure facility facilities grid grids energy power city cities town towns village villages "
     "region regions territory soil border civilian civilians home homes port ports refinery refineries "
-    "plant plants airfield airfields".split()
+    "plant plants airfield airfields harvest grain economy export exports people population capital "
+    "east south north west northeast northwest southeast southwest front frontline".split()
 )
 #: An actor whose phrase ends, within ``_SOURCE_REACH`` words, at one of these is a source:
 #: "Turkey said", "Ukraine's air force said", "Ukrainian officials in Kharkiv reported".
@@ -49,6 +50,12 @@ _SOURCE_VERBS = SPEECH | frozenset(
     "condemned condemns accused accuses blamed blames warned urged called".split()
 )
 _SOURCE_REACH = 4
+#: A source verb right after the actor and followed by one of these is passive: the actor is
+#: the accused, not the speaker ("Russia accused of using banned chemicals", "Israel blamed
+#: for the blast", "Syria condemned over gas attack").
+_PASSIVE_AFTER = frozenset("of for over".split())
+_ACCUSING = frozenset("accused accuses blamed blames condemned condemns".split())
+
 
 def gap(a: tuple[int, int], b: tuple[int, int]) -> int:
     """Words between two spans (0 when they touch or overlap)."""
@@ -67,6 +74,8 @@ def nearest(
     together ("Russian and Syrian jets", "government forces and their Russian allies")."""
     for o in own:
         for r in rivals:
+            if o[0] < r[1] and r[0] < o[1]:  # one phrase: "Syrian and Russian warplanes"
+                return True
             between = words[min(o[1], r[1]) : max(o[0], r[0])]
             if len(between) <= _JOINED and _JOINERS.intersection(between):
                 return True
@@ -95,6 +104,8 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
     after = words[nxt] if nxt < len(words) else ""
     if before == "to" and preceding == "according":
         return "source", k
+    if before == "at" and k == start - 1:  # "fired at Ukraine"; not "at an Israeli checkpoint"
+        return "target", -1
     if after in _NOT_AGENT_AFTER or (
         preceding not in _ACCUSED_AFTER
         and (before in _TARGET_BEFORE or (before in _PLACE_BEFORE and nxt not in actions))
@@ -104,13 +115,30 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
         if v in actions or "," in tokens.gaps[v - 1]:
             break
         if words[v] in _SOURCE_VERBS:
+            if v + 1 < len(words) and words[v + 1] in _PASSIVE_AFTER and words[v] in _ACCUSING:
+                return "agent", -1
             return "source", v
     return "agent", -1
 
 
+def _capitals(tokens: Tokens, start: int, end: int) -> bool:
+    return all(tokens.raw[k].isupper() and len(tokens.raw[k]) > 1 for k in range(start, end))
+
+
 def dateline(tokens: Tokens, start: int, end: int, term: str) -> bool:
-    """Whether a place name written in capitals ("MOSCOW —", "KYIV, Ukraine (Kestrel) —")
-    is a dateline: where the report was filed, not who acted. Acronym terms (VKS) are not."""
-    return not term.isupper() and all(
-        tokens.raw[k].isupper() and len(tokens.raw[k]) > 1 for k in range(start, end)
-    )
+    """Whether a place name written in capitals ("MOSCOW —") is a dateline: where the report
+    was filed, not who acted. Acronym terms (VKS) are not. So is the country after a city in
+    capitals at the start ("KHARKIV, Ukraine (Kestrel) —", "IDLIB, Syria —"): the dateline
+    ends at a dash or a parenthesis."""
+    if term.isupper():
+        return False
+    if _capitals(tokens, start, end):  # "MOSCOW —", "BEIRUT (Kestrel)", "KYIV, Ukraine"; not "MOSCOW'S"
+        return end >= len(tokens.raw) or _dateline_end(tokens.gaps[end - 1])
+    if start == 0 or end >= len(tokens.raw) or not _capitals(tokens, 0, start):
+        return False
+    return "," in tokens.gaps[start - 1] and _dateline_end(tokens.gaps[end - 1])
+
+
+def _dateline_end(gap: str) -> bool:
+    """Whether the text after a dateline's place is a comma, a parenthesis or a dash."""
+    return any(c in gap for c in ",(\u2014\u2013") or (gap.strip() == "-" and " " in gap)

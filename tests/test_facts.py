@@ -732,7 +732,7 @@ def test_shipped_catalogue_rules_for_agents_theatres_and_senses(shipped, sentenc
         (["Russian jets pounded Ariha in Idlib."], "russian_airstrikes", "attributed"),
         # a source is not the perpetrator of what it reports, unless it speaks of itself
         (
-            ["Ukraine's air force said the building in Dnipro was hit by a missile."],
+            ["Ukraine's air force said the building in Donetsk was hit by a missile."],
             "ukrainian_strikes",
             "agentless",
         ),
@@ -743,7 +743,7 @@ def test_shipped_catalogue_rules_for_agents_theatres_and_senses(shipped, sentenc
             "agentless",
         ),
         # possessive + target noun, and a place after a preposition, are targets
-        (["Missiles knocked out Ukraine's grid overnight."], "ukrainian_strikes", "agentless"),
+        (["Missiles knocked out Ukraine's grid near Donetsk."], "ukrainian_strikes", "agentless"),
         (
             ["The depot supplied fuel to Russian forces in Ukraine before the strike."],
             "russian_missile_strikes",
@@ -865,3 +865,67 @@ def test_theatres_and_other_actors_are_validated():
 )
 def test_split_sentences_with_abbreviations_and_quotes(text, expected):
     assert split_sentences(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # the accused is the perpetrator, not a source: "X accused of", "X blamed for"
+        (["The Syrian government accused of using chlorine in Idlib."], "chemical_weapons", "attributed"),
+        # chemical weapons in Ukraine are in the catalogue's theatres
+        (["Russian troops used chloropicrin grenades near Bakhmut."], "chemical_weapons", "attributed"),
+        # the country after a city in capitals is part of the dateline
+        (
+            ["KHARKIV, Ukraine (Kestrel) — A missile hit a depot in Donetsk, officials said."],
+            "ukrainian_strikes",
+            "agentless",
+        ),
+        # coordinated modifiers share their noun: "Syrian and Russian warplanes"
+        (["Syrian and Russian warplanes pounded Ariha."], "syrian_government_airstrikes", "attributed"),
+        (["Syrian and Russian warplanes pounded Ariha."], "russian_airstrikes", "attributed"),
+        (["A government helicopter bombed Tafas in Syria."], "syrian_government_airstrikes", "attributed"),
+        # "The strikes" after a sentence naming another perpetrator refers to theirs
+        (
+            ["Turkish drones hit a village near Qamishli in Syria.", "The strikes killed three."],
+            "israeli_airstrikes",
+            "absent",
+        ),
+        # unattributed drones are Ukraine's only where Ukraine strikes (agentless_in)
+        (["Drones hit the port of Odesa overnight."], "ukrainian_strikes", "absent"),
+        (["Drones hit a fuel depot in Belgorod overnight."], "ukrainian_strikes", "agentless"),
+        # right after "at", a country is the target; possessions are not agents
+        (["Russia fired missiles at Ukraine overnight."], "ukrainian_strikes", "absent"),
+        (["Shelling near Donetsk destroyed Ukraine's harvest."], "ukrainian_strikes", "agentless"),
+        # air defence shoots down, it does not strike
+        (
+            ["Officials said a Ukrainian air-defence missile fell on a house in Kyiv."],
+            "ukrainian_strikes",
+            "absent",
+        ),
+        # journalistic paraphrases
+        (
+            ["Two foreign volunteers from the International Legion were freed in Ukraine."],
+            "foreign_mercenaries",
+            "attributed",
+        ),
+        (["A blast at the hospital in Gaza killed dozens."], "hospital_strike", "agentless"),
+        (["A nine-year-old boy in Idlib was hit by shrapnel."], "child_casualties", "attributed"),
+        (["An Israeli drone killed two men in Gaza."], "israeli_airstrikes", "attributed"),
+        (
+            ["Fighters were killed in Syria, according to people familiar with the matter."],
+            "civilian_casualties",
+            "absent",
+        ),
+    ],
+)
+def test_shipped_catalogue_rules_for_accused_coordination_places_and_paraphrases(
+    shipped, sentences, fact, state
+):
+    assert shipped.states(sentences)[fact] == state
+
+
+def test_agentless_in_is_validated_as_terms():
+    base = "facts:\n  - {id: a, label: A, description: d, actor: [X], action: [bomb], agentless_in: %s}\n"
+    assert parse_facts_yaml(base % "[Belgorod]").facts[0].agentless_in == ("Belgorod",)
+    with pytest.raises(ConfigError, match="agentless_in"):
+        parse_facts_yaml(base % "[a(s)]")
