@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import ipaddress
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -170,7 +171,8 @@ def canonical_url(link: str | None, base: str | None = None) -> str | None:
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
             return None
         host = parts.hostname.lower()
-        if ":" in host:  # an IPv6 literal; urlsplit has checked it
+        if ":" in host:  # an IPv6 literal, which urlsplit does not always check ("http://x@[:")
+            ipaddress.IPv6Address(host.split("%")[0])
             host = f"[{host}]"
         elif _BAD_HOST.search(host):  # urlsplit lets "http://[::]@]" through with host "]"
             return None

@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 from conftest import item, rss_doc
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from narratives.errors import ParseError, UnsafeDocument
@@ -158,6 +158,7 @@ BASES = st.sampled_from([None, BASE, "http://Base.Example:80/dir/", "https://[::
 
 @PROPS
 @given(URLS, BASES)
+@example("HTTP://[::]@[:", None)  # an unclosed IPv6 bracket urlsplit lets through (found by hypothesis in CI)
 def test_canonical_url_is_idempotent_and_http_only(link, base):
     url = canonical_url(link, base)
     if url is None:
