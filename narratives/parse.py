@@ -185,9 +185,10 @@ def canonical_url(link: str | None, base: str | None = None) -> str | None:
         netloc = f"{quote(parts.username, safe=_USERINFO_SAFE)}@{netloc}"
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if not k.lower().startswith(_TRACKING) and k.lower() not in _TRACKING_EXACT]
-    # A space left in the path would make the result end in white space that the next
-    # call strips: encode it, as browsers do, so canonical_url(canonical_url(x)) == it.
-    path = parts.path.replace(" ", "%20") or "/"
+    # White space left in the path (a space, a no-break space) would make the result end in
+    # white space that the next call strips: encode it, as browsers do, so that
+    # canonical_url(canonical_url(x)) == canonical_url(x).
+    path = re.sub(r"\s", lambda m: quote(m.group()), parts.path) or "/"
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
 
 

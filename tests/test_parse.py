@@ -159,6 +159,7 @@ BASES = st.sampled_from([None, BASE, "http://Base.Example:80/dir/", "https://[::
 @PROPS
 @given(URLS, BASES)
 @example("HTTP://[::]@[:", None)  # an unclosed IPv6 bracket urlsplit lets through (found by hypothesis in CI)
+@example("0\xa0;", BASE)  # a no-break space at the end of the path (found by hypothesis)
 def test_canonical_url_is_idempotent_and_http_only(link, base):
     url = canonical_url(link, base)
     if url is None:
