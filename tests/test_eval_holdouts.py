@@ -1,0 +1,136 @@
+"""The held-out fact sets (benchmarks/data/facts_eval_holdout*.yaml) are valid.
+
+The checks tests/test_eval_facts.py makes of facts_eval.yaml, sized for smaller sets: each
+loads with the scorer's own loader; its outlets, facts and aliases are the earlier sets';
+every event has a comparison set with both kinds of outlet and ids of its own; every
+evidence fragment is in a sentence of its article; no sentence is taken from an earlier
+set; and it makes the verdicts it was written to test (agentless, thin, unknown, not
+covered, omitted).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from dataclasses import dataclass
+
+import pytest
+from conftest import REPO
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+try:
+    import eval_facts as ev
+finally:
+    sys.path.remove(str(REPO / "benchmarks"))
+
+from test_eval_facts import FACT_IDS, NO_ACTOR, check_gold_labels  # noqa: E402
+
+from narratives.text import split_sentences  # noqa: E402
+
+DATA_DIR = REPO / "benchmarks" / "data"
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    file: str
+    prefix: str  # every event id starts with it, so ids never collide across sets
+    written: str  # what the header says of when it was written
+    earlier: tuple[str, ...]  # the sets written before it
+
+
+SETS = [
+    HeldOut("facts_eval_holdout.yaml", "h", "written after the matcher was tuned; never used for tuning",
+            ("facts_eval.yaml",)),
+    HeldOut("facts_eval_holdout2.yaml", "k",
+            "written after the matcher's third tuning round began; never used for tuning",
+            ("facts_eval.yaml", "facts_eval_holdout.yaml")),
+]
+
+
+@pytest.fixture(scope="module", params=SETS, ids=[s.file for s in SETS])
+def held(request):
+    spec = request.param
+    return spec, ev.load_eval(DATA_DIR / spec.file), [ev.load_eval(DATA_DIR / f) for f in spec.earlier]
+
+
+def test_header_marks_the_set_as_fictional_cc0_held_out_data_with_labelling_rules(held):
+    spec, _data, _earlier = held
+    head = (DATA_DIR / spec.file).read_text(encoding="utf-8").split("\noutlets:")[0]
+    for words in ("FICTIONAL SAMPLE DATA", "NOT real reporting", "CC0", "How this was labelled", spec.written):
+        assert words in head, words
+
+
+def test_outlets_facts_and_aliases_are_the_main_sets(held):
+    _spec, data, earlier = held
+    main_set = earlier[0]
+    assert set(data.facts) == FACT_IDS
+    assert {f for f, has_actor in data.facts.items() if not has_actor} == NO_ACTOR
+    assert dict(data.facts) == dict(main_set.facts) and dict(data.topics) == dict(main_set.topics)
+    for other in earlier:
+        assert dict(data.outlets) == dict(other.outlets)
+        assert dict(data.aliases) == dict(other.aliases)
+
+
+def test_events_have_three_outlets_and_both_kinds_of_outlet(held):
+    spec, data, earlier = held
+    assert len(data.events) >= 8
+    ids = [e.id for e in data.events]
+    assert len(ids) == len(set(ids))
+    assert all(i.startswith(spec.prefix) for i in ids), ids
+    for other in earlier:
+        assert not set(ids) & {e.id for e in other.events}, "event ids collide with an earlier set"
+    topics = Counter(e.topic for e in data.events)
+    assert set(topics) <= set(ev.CONFLICTS)
+    assert all(topics[t] >= 2 for t in ev.CONFLICTS), topics
+    for e in data.events:
+        ev.split_of(e.id)  # every id has a number, as the scorer's --split needs
+        outlets = {a.outlet for a in e.articles}
+        assert len(outlets) >= 3, e.id
+        affiliations = {data.outlets[o] for o in outlets}
+        assert "state-controlled" in affiliations, e.id
+        assert affiliations & {"independent", "public-service"}, e.id
+
+
+def test_articles_are_news_length_or_teasers(held):
+    _spec, data, earlier = held
+    ids = [a.id for a in data.articles]
+    assert len(ids) == len(set(ids))
+    for other in earlier:
+        assert not set(ids) & {a.id for a in other.articles}
+    for a in data.articles:
+        words = len(a.text.split())
+        assert a.sentences and split_sentences(a.text), a.id
+        assert a.thin and words < 60 or 80 <= words <= 180, (a.id, words)
+    assert sum(a.thin for a in data.articles) >= 1
+
+
+def test_no_sentence_is_taken_from_an_earlier_set(held):
+    _spec, data, earlier = held
+    seen = {s.lower() for other in earlier for a in other.articles for s in a.sentences if len(s) > 30}
+    copied = [(a.id, s) for a in data.articles for s in a.sentences if s.lower() in seen]
+    assert not copied, copied
+
+
+def test_feed_health_cases_for_unknown_and_not_covered_exist(held):
+    _spec, data, _earlier = held
+    failing = [(e.id, o) for e in data.events for o, h in e.feeds.items() if h == "failing"]
+    assert failing
+    for e in data.events:
+        for o in e.feeds:
+            assert o in e.outlets and not any(a.outlet == o for a in e.articles), (e.id, o)
+
+
+def test_gold_labels_point_at_a_sentence_that_is_about_the_fact(held):
+    _spec, data, _earlier = held
+    counts = check_gold_labels(data)
+    assert counts["attributed"] >= 60 and counts["agentless"] >= 6
+    assert counts["cue"] >= 5
+    assert counts["distractor"] >= 10
+
+
+def test_gold_verdicts_include_agentless_thin_unknown_and_omitted(held):
+    _spec, data, _earlier = held
+    gold = {a.id: {f: g.state for f, g in a.gold.items()} for a in data.articles}
+    kinds = Counter(k[3] for k in ev.verdicts(data, gold, list(data.facts)))
+    assert kinds["agentless"] >= 6 and kinds["omitted"] >= 10
+    assert kinds["thin"] >= 1 and kinds["unknown"] >= 1 and kinds["not_covered"] >= 1
