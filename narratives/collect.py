@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from .config import Config
 from .errors import ConfigError, FeedError, HTTPStatusError
-from .fetch import Fetched, Fetcher, FetchSettings, host_of, make_client, utcnow
+from .fetch import Fetched, Fetcher, FetchSettings, host_of, make_client, run_until_stopped, utcnow
 from .lock import collect_lock, lock_path_for
 from .parse import ArticleDraft, init_worker, parse_outcome
 from .store import Counts, FeedJob, FeedUpdate, due_feeds, record_attempt, store_articles, sync_config
@@ -241,18 +241,8 @@ async def collect_pass(engine: Engine, config: Config, options: CollectOptions, 
     try:
         async with make_client(options.fetch) as client:
             fetcher = Fetcher(client, options.fetch, host_limits, clock)
-            tasks = [asyncio.create_task(state.run_feed(job, fetcher)) for job in jobs]
-            waiter = asyncio.gather(*tasks, return_exceptions=True)
-            stopper = asyncio.create_task(stop.wait()) if stop is not None else None
-            await asyncio.wait([waiter] + ([stopper] if stopper else []),
-                               return_when=asyncio.FIRST_COMPLETED)
-            if stopper is not None and not waiter.done():
-                report.interrupted = True
-                for task in tasks:
-                    task.cancel()
-            if stopper is not None:
-                stopper.cancel()
-            results = await waiter
+            results, report.interrupted = await run_until_stopped(
+                (state.run_feed(job, fetcher) for job in jobs), stop)
     finally:
         await asyncio.get_running_loop().run_in_executor(None, state.close)
     report.results = [r for r in results if isinstance(r, FeedResult)]

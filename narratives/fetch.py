@@ -16,10 +16,11 @@ from __future__ import annotations
 import asyncio
 import zlib
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -154,6 +155,26 @@ def make_client(settings: FetchSettings = FetchSettings(),
         limits=httpx.Limits(max_connections=settings.concurrency,
                             max_keepalive_connections=settings.concurrency),
         headers={"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"})
+
+
+async def run_until_stopped(coros: Iterable[Coroutine[Any, Any, Any]],
+                            stop: asyncio.Event | None) -> tuple[list[Any], bool]:
+    """Run the fetches as tasks until all are done or ``stop`` is set, which cancels the rest.
+
+    Returns every task's result or exception, in order, and whether ``stop`` cut the run
+    short. Shared by the feed and page passes (Ctrl-C in ``collect --every`` sets ``stop``).
+    """
+    tasks = [asyncio.create_task(c) for c in coros]
+    waiter = asyncio.gather(*tasks, return_exceptions=True)
+    stopper = asyncio.create_task(stop.wait()) if stop is not None else None
+    await asyncio.wait([waiter] + ([stopper] if stopper else []), return_when=asyncio.FIRST_COMPLETED)
+    interrupted = stopper is not None and not waiter.done()
+    if interrupted:
+        for task in tasks:
+            task.cancel()
+    if stopper is not None:
+        stopper.cancel()
+    return await waiter, interrupted
 
 
 def host_of(url: str) -> str:

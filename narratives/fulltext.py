@@ -40,7 +40,16 @@ from sqlalchemy.orm import Session
 from .config import Config
 from .errors import BodyTooLarge, FeedError, HTTPStatusError, ProtocolError
 from .extract import extract_outcome, load_extractor
-from .fetch import USER_AGENT, Fetched, Fetcher, FetchSettings, host_of, make_client, utcnow
+from .fetch import (
+    USER_AGENT,
+    Fetched,
+    Fetcher,
+    FetchSettings,
+    host_of,
+    make_client,
+    run_until_stopped,
+    utcnow,
+)
 from .lock import collect_lock, lock_path_for
 from .parse import init_worker
 from .store import PageJob, PageUpdate, due_pages, record_page
@@ -374,18 +383,8 @@ async def fulltext_pass(engine: Engine, config: Config, options: FulltextOptions
         async with make_client(options.fetch) as client:
             client.headers["Accept"] = HTML_ACCEPT
             fetcher = Fetcher(client, options.fetch, host_limits, clock)
-            tasks = [asyncio.create_task(state.run_page(job, fetcher)) for job in jobs]
-            waiter = asyncio.gather(*tasks, return_exceptions=True)
-            stopper = asyncio.create_task(stop.wait()) if stop is not None else None
-            await asyncio.wait([waiter] + ([stopper] if stopper else []),
-                               return_when=asyncio.FIRST_COMPLETED)
-            if stopper is not None and not waiter.done():
-                report.interrupted = True
-                for task in tasks:
-                    task.cancel()
-            if stopper is not None:
-                stopper.cancel()
-            results = await waiter
+            results, report.interrupted = await run_until_stopped(
+                (state.run_page(job, fetcher) for job in jobs), stop)
             for task in state.robots.values():
                 task.cancel()
     finally:
