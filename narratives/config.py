@@ -11,6 +11,7 @@ collector cannot disagree with itself about its configuration.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -143,8 +144,12 @@ def _describe(node: yaml.Node) -> str:
     return repr(_scalar(node))
 
 
-def _mapping(p: _Problems, node: yaml.Node, key: str, allowed: dict[str, bool]) -> dict[str, yaml.Node]:
-    """Check a mapping node's keys; returns key -> value node. allowed: key -> required."""
+def _mapping(p: _Problems, node: yaml.Node, key: str, allowed: dict[str, bool],
+             any_key: bool = False) -> dict[str, yaml.Node]:
+    """Check a mapping node's keys; returns key -> value node. allowed: key -> required;
+    ``any_key``: names are the user's own (e.g. facts.yaml theatres), only duplicates are wrong.
+
+    A misspelt key gets a "did you mean" (max-per-host -> max_per_host, actors -> actor)."""
     if not isinstance(node, yaml.MappingNode):
         p.add(node, key, f"expected a mapping, got {_describe(node)}", "write key: value lines here")
         return {}
@@ -153,10 +158,10 @@ def _mapping(p: _Problems, node: yaml.Node, key: str, allowed: dict[str, bool]) 
         name = str(_scalar(knode))
         if name in out:
             p.add(knode, f"{key}.{name}", "key given twice", "keep one of them")
-        elif name not in allowed:
-            close = [a for a in allowed if a.replace("_", "") == name.replace("_", "").replace("-", "")]
+        elif name not in allowed and not any_key:
+            close = difflib.get_close_matches(name.lower().replace("-", "_"), list(allowed), n=1, cutoff=0.6)
             hint = f"did you mean {close[0]!r}?" if close else f"known keys are {', '.join(allowed)}"
-            p.add(knode, f"{key}.{name}", "unknown key", f"remove it ({hint})")
+            p.add(knode, f"{key}.{name}", "unknown key", f"rename or remove it ({hint})")
         out[name] = vnode
     for name, required in allowed.items():
         if required and name not in out:

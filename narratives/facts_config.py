@@ -12,7 +12,6 @@ it to researchers); every problem in the file is reported at once as
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from .config import _describe, _Problems, _scalar, _string
+from .config import _describe, _mapping, _Problems, _string
 from .errors import ConfigError
 from .terms import TermError, covers, parse_term, term_key
 
@@ -143,29 +142,6 @@ FACT_KEYS = {
 _SAME = "plurals, -ed/-ing forms, possessives and hyphen/space variants are matched automatically"
 
 
-def _fields(
-    p: _Problems, node: yaml.Node, key: str, allowed: dict[str, bool], any_key: bool = False
-) -> dict[str, yaml.Node]:
-    """Like config._mapping, with a "did you mean" for misspelt keys (actors -> actor)."""
-    if not isinstance(node, yaml.MappingNode):
-        p.add(node, key, f"expected a mapping, got {_describe(node)}", "write key: value lines here")
-        return {}
-    out: dict[str, yaml.Node] = {}
-    for knode, vnode in node.value:
-        name = str(_scalar(knode))
-        if name in out:
-            p.add(knode, f"{key}.{name}", "key given twice", "keep one of them")
-        elif name not in allowed and not any_key:
-            close = difflib.get_close_matches(name.lower().replace("-", "_"), list(allowed), n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}?" if close else f"known keys are {', '.join(allowed)}"
-            p.add(knode, f"{key}.{name}", "unknown key", f"rename or remove it ({hint})")
-        out[name] = vnode
-    for name, required in allowed.items():
-        if required and name not in out:
-            p.add(node, f"{key}.{name}", "missing", f"add '{name}:' to this entry")
-    return out
-
-
 def _terms(p: _Problems, node: yaml.Node, key: str) -> tuple[tuple[str, yaml.Node], ...] | None:
     """A non-empty list of valid, distinct terms: ((text, node), ...), or None after a problem."""
     if not isinstance(node, yaml.SequenceNode) or not node.value:
@@ -205,7 +181,7 @@ def _terms(p: _Problems, node: yaml.Node, key: str) -> tuple[tuple[str, yaml.Nod
 
 def _fact(p: _Problems, node: yaml.Node, i: int, seen: dict[str, int]) -> Fact | None:
     before = len(p.items)
-    fields = _fields(p, node, f"facts[{i}]", FACT_KEYS)
+    fields = _mapping(p, node, f"facts[{i}]", FACT_KEYS)
     fid = None
     if "id" in fields:
         fid = _string(
@@ -305,7 +281,7 @@ def parse_facts_yaml(text: str, path: str = "facts.yaml") -> FactCatalogue:
         ) from None
     if root is None:
         raise ConfigError([f"{path}:1: facts: the file is empty. Fix: add a 'facts:' list"])
-    top = _fields(p, root, "(top)", TOP_KEYS)
+    top = _mapping(p, root, "(top)", TOP_KEYS)
     shared: dict[str, tuple[str, ...]] = {}
     for name in ("cues", "references", "blame", "exclude", "other_actors", "vehicles", "attacks"):
         if name in top:
@@ -313,7 +289,7 @@ def parse_facts_yaml(text: str, path: str = "facts.yaml") -> FactCatalogue:
             shared[name] = tuple(t for t, _ in terms or ())
     theatres: list[tuple[str, tuple[str, ...]]] = []
     if "theatres" in top:
-        for topic, tnode in _fields(p, top["theatres"], "theatres", {}, any_key=True).items():
+        for topic, tnode in _mapping(p, top["theatres"], "theatres", {}, any_key=True).items():
             if not TOPIC.match(topic):
                 p.add(
                     tnode, f"theatres.{topic}", f"{topic!r} is not a topic slug", "use a slug such as syria"
