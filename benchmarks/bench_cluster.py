@@ -85,6 +85,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+from bench_collect import system_busy  # the script's own folder is on sys.path
 from sqlalchemy.orm import Session
 
 from narratives.evaluate import score_clusters
@@ -481,16 +482,6 @@ def cluster_command(path: Path) -> list[str]:
     script = Path(sys.executable).parent / "narratives"
     base = [str(script)] if script.exists() else [sys.executable, "-m", "narratives"]
     return [*base, "cluster", "--db", db_url(path)]
-
-
-def system_busy() -> float:
-    """CPU seconds all processes on the machine have used since boot (Linux /proc/stat)."""
-    try:
-        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    except (OSError, ValueError):
-        return 0.0
-    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def measure(cmd: list[str], log: Path) -> dict:
