@@ -136,7 +136,7 @@ class EventClusterer(BaseEstimator):
         counts = sp.csr_matrix(counts, dtype=np.float32)[order]
         new = self._append([ids[i] for i in order], [days[i] for i in order], counts)
         # One IDF per batch: every vector built while clustering this batch uses the same weights.
-        self.idf_ = np.log((1.0 + self.n_docs_) / (1.0 + self.df_)) + 1.0
+        self.idf_ = idf_of(self.df_, self.n_docs_)
         for start in range(0, len(new), self.chunk):
             self._cluster_chunk(new[start : start + self.chunk])
         return self
@@ -556,6 +556,11 @@ def term_counts(
     counts.sum_duplicates()
     counts.eliminate_zeros()
     return counts
+
+
+def idf_of(df: np.ndarray, n_docs: int) -> np.ndarray:
+    """Smoothed inverse document frequency (scikit-learn's ``smooth_idf``) per feature."""
+    return np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
 
 
 def weight_counts(counts: sp.spmatrix, idf: np.ndarray, top: int) -> sp.csr_matrix:

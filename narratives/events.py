@@ -40,7 +40,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from . import __version__
-from .cluster import EventClusterer, term_counts, weight_counts
+from .cluster import EventClusterer, idf_of, term_counts, weight_counts
 from .errors import StoreError
 from .models import ArticleRow, ClusterArticleRow, EventArticleRow, EventRow, RunRow, StateRow
 from .text import STOP_WORDS, BoilerplateFilter, article_text, sentence_hashes
@@ -400,11 +400,32 @@ def _load_global(s: Session, params: dict) -> _Global:
     if saved is None:
         return _Global(params=params, df=np.zeros(params["n_features"], np.int64), n_docs=0, n_events=0)
     meta = json.loads(saved.data)
-    df_arrays = _load_npz(s.get(StateRow, "cluster.df").data)
-    df = np.zeros(params["n_features"], np.int64)
-    df[df_arrays["index"]] = df_arrays["count"]
-    bp = BoilerplateFilter.from_arrays(_load_npz(s.get(StateRow, "cluster.boilerplate").data))
-    return _Global(params=meta["params"], df=df, n_docs=meta["n_docs"], n_events=meta["n_events"], boilerplate=bp)
+    return _Global(params=meta["params"], df=_load_df(s, params["n_features"]), n_docs=meta["n_docs"],
+                   n_events=meta["n_events"], boilerplate=stored_boilerplate(s))
+
+
+def _load_df(s: Session, n_features: int) -> np.ndarray:
+    arrays = _load_npz(s.get(StateRow, "cluster.df").data)
+    df = np.zeros(n_features, np.int64)
+    df[arrays["index"]] = arrays["count"]
+    return df
+
+
+def stored_boilerplate(s: Session) -> BoilerplateFilter:
+    """The boilerplate counts the last clustering run saved (empty before any run)."""
+    row = s.get(StateRow, "cluster.boilerplate")
+    return BoilerplateFilter() if row is None else BoilerplateFilter.from_arrays(_load_npz(row.data))
+
+
+def stored_idf(s: Session) -> tuple[np.ndarray, dict] | None:
+    """The clusterer's IDF over the store and its parameters (None before any clustering run):
+    how comparison weighs the stored term counts exactly as clustering does."""
+    saved = s.get(StateRow, "cluster.params")
+    if saved is None or s.get(StateRow, "cluster.df") is None:
+        return None
+    meta = json.loads(saved.data)
+    params = meta["params"]
+    return idf_of(_load_df(s, params["n_features"]), meta["n_docs"]), params
 
 
 def _save_global(s: Session, state: _Global, boilerplate: dict[str, np.ndarray], run_id: int) -> None:
@@ -455,7 +476,7 @@ def _refresh_events(s: Session, ids: Sequence[int], idf: np.ndarray, params: dic
             removed |= empty
         if not members:
             continue
-        vectors = weight_counts(_stack_terms([m.terms for m in members], params["n_features"]), idf, params["top_raw"])
+        vectors = weight_counts(stack_terms([m.terms for m in members], params["n_features"]), idf, params["top_raw"])
         groups = list(by_event.values())
         sizes = np.array([len(g) for g in groups])
         owner = np.repeat(np.arange(len(groups)), sizes)  # members are ordered by event
@@ -495,9 +516,12 @@ def _bulk_update(s: Session, model: type, key: str, bind: str, rows: list[dict])
     s.connection().execute(table.update().where(table.c[key] == bindparam(bind)).values(values), rows)
 
 
-def _stack_terms(blobs: Sequence[bytes], n_features: int) -> sp.csr_matrix:
+def stack_terms(blobs: Sequence[bytes], n_features: int) -> sp.csr_matrix:
+    """Stored term-count blobs (``cluster_articles.terms``) as one CSR matrix, a row each."""
     parts = [_unpack_terms(b) for b in blobs]
     indptr = np.concatenate([[0], np.cumsum([len(i) for i, _c in parts])])
+    if not parts:
+        return sp.csr_matrix((0, n_features), dtype=np.float32)
     return sp.csr_matrix(
         (np.concatenate([c for _i, c in parts]).astype(np.float32), np.concatenate([i for i, _c in parts]), indptr),
         shape=(len(blobs), n_features))

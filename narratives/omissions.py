@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +56,7 @@ from .compare import (
 )
 from .compare_stale import MIN_OUTLETS, why_full
 from .compare_stale import todo as todo_events
+from .events import stack_terms, stored_boilerplate, stored_idf
 from .models import (
     ArticleFactsRow,
     ArticleRow,
@@ -75,7 +75,6 @@ from .models import (
     OmissionRow,
     OutletRow,
     RunRow,
-    StateRow,
 )
 from .text import BoilerplateFilter, article_text, sentence_hash, split_sentences
 
@@ -304,12 +303,7 @@ class _Context:
     @classmethod
     def load(cls, s: Session, matcher: Any, catalogue: Any, settings: CompareSettings, run_id: int,
              cluster_run: int, now: datetime) -> _Context:
-        row = s.get(StateRow, "cluster.boilerplate")
-        if row is None:
-            boilerplate = BoilerplateFilter()
-        else:
-            with np.load(io.BytesIO(row.data), allow_pickle=False) as data:
-                boilerplate = BoilerplateFilter.from_arrays({k: data[k] for k in data.files})
+        boilerplate = stored_boilerplate(s)
         configured = set(s.scalars(
             select(OutletRow.id).join(FeedRow, FeedRow.outlet_id == OutletRow.id)
             .where(OutletRow.enabled.is_(True), OutletRow.in_config.is_(True),
@@ -332,21 +326,16 @@ class _Context:
         counts) weighted with the clusterer's document frequencies (``model_state``).
         """
         if self.idf is None:
-            meta, df_row = s.get(StateRow, "cluster.params"), s.get(StateRow, "cluster.df")
-            if meta is None or df_row is None:
+            stored = stored_idf(s)
+            if stored is None:
                 return None
-            state = json.loads(meta.data)
-            n_features = state["params"]["n_features"]
-            df = np.zeros(n_features, np.int64)
-            with np.load(io.BytesIO(df_row.data), allow_pickle=False) as arrays:
-                df[arrays["index"]] = arrays["count"]
-            self.idf = np.log((1.0 + state["n_docs"]) / (1.0 + df)) + 1.0
-            self.top_raw = state["params"]["top_raw"]
+            self.idf, params = stored
+            self.top_raw = params["top_raw"]
         missing = [i for i in dict.fromkeys(ids) if i not in self.rows]
         for part in _batches(missing, 500):
             found = dict(s.execute(select(ClusterArticleRow.article_id, ClusterArticleRow.terms)
                                    .where(ClusterArticleRow.article_id.in_(part))).all())
-            counts = _stack([found.get(i, b"") for i in part], len(self.idf))
+            counts = stack_terms([found.get(i, b"") for i in part], len(self.idf))
             # Weighted in the columns these rows use (the same numbers, far less work than
             # scaling all 2**20 columns), then put back in place.
             cols = np.unique(counts.indices)
@@ -379,16 +368,6 @@ class _Article:
     text_seen_at: datetime | None
     event_id: int  # its own event
     linked: float | None = None  # linked to the compared event with this similarity
-
-
-def _stack(blobs: Sequence[bytes], n_features: int) -> sp.csr_matrix:
-    """Term-count blobs (int32 indices, then uint16 counts) as a CSR matrix."""
-    parts = [(np.frombuffer(b, "<i4", len(b) // 6), np.frombuffer(b, "<u2", len(b) // 6, offset=4 * (len(b) // 6)))
-             for b in blobs]
-    indptr = np.concatenate([[0], np.cumsum([len(i) for i, _c in parts])])
-    return sp.csr_matrix((np.concatenate([c for _i, c in parts]).astype(np.float32) if parts else np.zeros(0),
-                          np.concatenate([i for i, _c in parts]) if parts else np.zeros(0, np.int32), indptr),
-                         shape=(len(blobs), n_features))
 
 
 @dataclass
