@@ -31,12 +31,9 @@ from .models import (
     EventRow,
     RunRow,
 )
+from .store import batches
 
 MIN_OUTLETS = 2  # events covered by fewer outlets have nothing to compare
-
-
-def _batches(items: Sequence, size: int) -> list[Sequence]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def last_compare_run(s: Session) -> RunRow | None:
@@ -80,7 +77,7 @@ def todo(s: Session, full: bool, only: Sequence[int] | None) -> tuple[set[int], 
         return _comparable(s), gone
     stale = stale_events(s)
     counts = {}
-    for part in _batches(sorted(stale), 500):
+    for part in batches(sorted(stale), 500):
         counts.update(s.execute(select(EventRow.id, EventRow.outlet_count).where(EventRow.id.in_(part))).all())
     keep = {e for e in stale if counts.get(e, 0) >= MIN_OUTLETS}
     return keep, gone | (stale - keep)

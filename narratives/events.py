@@ -43,6 +43,7 @@ from . import __version__
 from .cluster import EventClusterer, idf_of, term_counts, weight_counts
 from .errors import StoreError
 from .models import ArticleRow, ClusterArticleRow, EventArticleRow, EventRow, RunRow, StateRow
+from .store import batches
 from .text import STOP_WORDS, BoilerplateFilter, article_text, sentence_hashes
 
 EPOCH = datetime(1970, 1, 1)
@@ -201,10 +202,6 @@ def _hash_task(texts: Sequence[str]) -> list[list[int]]:
     return [sentence_hashes(t) for t in texts]
 
 
-def _batches(items: Sequence, size: int = _TASK) -> list[Sequence]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
-
-
 @dataclass
 class _Prepared:
     """A slice whose boilerplate is counted and whose term counts are being computed."""
@@ -234,7 +231,7 @@ def _start(engine: Engine, ids: list[int], pool: Executor) -> _Started:
     texts = [article_text(r.summary, r.content) for r in rows]
     return _Started(ids, [to_days(r.published_at) for r in rows], [r.outlet_id for r in rows],
                     [r.title or "" for r in rows], texts,
-                    [pool.submit(_hash_task, part) for part in _batches(texts)])
+                    [pool.submit(_hash_task, part) for part in batches(texts, _TASK)])
 
 
 def _prepare(started: _Started, state: _Global, pool: Executor) -> _Prepared:
@@ -275,7 +272,7 @@ def _cluster_slice(engine: Engine, slice_: _Prepared, counts: sp.csr_matrix, sta
         touched = {event_id(x) for x in clusterer.labels_[new_rows]}
         touched |= {event_id(x) for x in near.labels[relabelled]}
         touched |= {event_id(x) for x in clusterer.labels_[relabelled]}
-        existing = {i for part in _batches(sorted(touched), 500)
+        existing = {i for part in batches(sorted(touched), 500)
                     for i in s.scalars(select(EventRow.id).where(EventRow.id.in_(part)))}
         terms = _pack_rows(clusterer.counts_, new_rows)
         s.execute(ClusterArticleRow.__table__.insert(), [
@@ -299,7 +296,7 @@ def _cluster_slice(engine: Engine, slice_: _Prepared, counts: sp.csr_matrix, sta
 
 
 def _articles(s: Session, ids: Sequence[int]) -> Iterable:
-    for part in _batches(ids, 10_000):  # SQLite allows 32,766 bound parameters
+    for part in batches(ids, 10_000):  # SQLite allows 32,766 bound parameters
         yield from s.execute(
             select(ArticleRow.id, ArticleRow.outlet_id, ArticleRow.title, ArticleRow.summary,
                    ArticleRow.content, ArticleRow.published_at).where(ArticleRow.id.in_(part)))
@@ -458,7 +455,7 @@ def _refresh_events(s: Session, ids: Sequence[int], idf: np.ndarray, params: dic
     Returns the ids of events left without articles (deleted).
     """
     removed: set[int] = set()
-    for part in _batches(ids, 500):
+    for part in batches(ids, 500):
         members = s.execute(
             select(EventArticleRow.event_id, ArticleRow.id, ArticleRow.outlet_id, ArticleRow.title,
                    ArticleRow.published_at, ClusterArticleRow.terms)

@@ -76,6 +76,7 @@ from .models import (
     OutletRow,
     RunRow,
 )
+from .store import batches
 from .text import BoilerplateFilter, article_text, sentence_hash, split_sentences
 
 OK_OUTCOMES = ("ok", "not_modified", "unchanged")
@@ -184,14 +185,14 @@ def run_compare(engine: Engine, catalogue: Any, settings: CompareSettings, *, no
         if full:
             _forget_comparisons(s)
         _sync_facts(s, catalogue, run_id)
-        for part in _batches(sorted(drop), 500):
+        for part in batches(sorted(drop), 500):
             _clear_events(s, part)
         report.removed = len(drop)
     try:
         with Session(engine) as s:
             context = _Context.load(s, matcher, catalogue, settings, run_id, cluster_run, now)
         ordered = sorted(todo)
-        for i, part in enumerate(_batches(ordered, settings.batch)):
+        for i, part in enumerate(batches(ordered, settings.batch)):
             with Session(engine) as s:
                 results = [_compare_event(s, context, event_id) for event_id in part]
             with Session(engine) as s, s.begin():
@@ -228,10 +229,6 @@ def _compared(s: Session) -> int:
     return s.scalar(select(func.count()).select_from(EventComparisonRow)) or 0
 
 
-def _batches(items: Sequence, size: int) -> list[Sequence]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
-
-
 def _forget_comparisons(s: Session) -> None:
     for model in (OmissionRow, ClaimSentenceRow, ClaimRow, FactMentionRow, ArticleFactsRow, EventLinkRow,
                   EventComparisonRow):
@@ -252,7 +249,7 @@ def _clear_events(s: Session, event_ids: Sequence[int]) -> None:
     s.execute(delete(ClaimSentenceRow).where(
         ClaimSentenceRow.claim_id.in_(select(ClaimRow.id).where(ClaimRow.event_id.in_(ids)))))
     s.execute(delete(ClaimRow).where(ClaimRow.event_id.in_(ids)))
-    for part in _batches(sorted(articles), 500):
+    for part in batches(sorted(articles), 500):
         s.execute(delete(FactMentionRow).where(FactMentionRow.article_id.in_(part)))
         s.execute(delete(ArticleFactsRow).where(ArticleFactsRow.article_id.in_(part)))
     s.execute(delete(EventLinkRow).where(EventLinkRow.event_id.in_(ids)))
@@ -332,7 +329,7 @@ class _Context:
             self.idf, params = stored
             self.top_raw = params["top_raw"]
         missing = [i for i in dict.fromkeys(ids) if i not in self.rows]
-        for part in _batches(missing, 500):
+        for part in batches(missing, 500):
             found = dict(s.execute(select(ClusterArticleRow.article_id, ClusterArticleRow.terms)
                                    .where(ClusterArticleRow.article_id.in_(part))).all())
             counts = stack_terms([found.get(i, b"") for i in part], len(self.idf))
@@ -523,7 +520,7 @@ def comparison_set(s: Session, ctx: _Context, articles: Sequence[_Article],
 
 def _write(s: Session, r: _Result, ctx: _Context) -> None:
     ids = [a.id for a in r.articles]
-    for part in _batches(ids, 500):  # a linked article may have been matched for another event
+    for part in batches(ids, 500):  # a linked article may have been matched for another event
         s.execute(delete(FactMentionRow).where(FactMentionRow.article_id.in_(part)))
         s.execute(delete(ArticleFactsRow).where(ArticleFactsRow.article_id.in_(part)))
     s.execute(insert(ArticleFactsRow), [

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -225,9 +225,9 @@ class Counts:
     changed: int = 0
 
 
-def _chunks(items: Sequence, size: int = 500) -> Iterable[Sequence]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
+def batches(items: Sequence, size: int = 500) -> list[Sequence]:
+    """``items`` in slices of ``size``: SQLite allows 32,766 bound parameters per statement."""
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def store_articles(session: Session, job: FeedJob, drafts: Sequence[ArticleDraft],
@@ -239,7 +239,7 @@ def store_articles(session: Session, job: FeedJob, drafts: Sequence[ArticleDraft
     """
     keys = [d.item_key for d in drafts]
     existing = {}
-    for chunk in _chunks(keys):
+    for chunk in batches(keys):
         for row in session.execute(
                 select(ArticleRow.id, ArticleRow.item_key, ArticleRow.feed_id,
                        ArticleRow.content_hash, ArticleRow.title, ArticleRow.summary,
