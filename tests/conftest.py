@@ -28,6 +28,15 @@ from narratives.loopback import LoopbackServer
 from narratives.store import open_store
 
 REPO = Path(__file__).resolve().parent.parent
+#: ECB+ (CC BY 3.0), in the shared data folder next to the repository, as in CI.
+ECBPLUS = REPO.parent / "shared" / "data" / "ecbplus" / "documents.jsonl"
+
+
+def require_ecbplus() -> Path:
+    """The ECB+ documents file; a missing corpus fails the test (a skip would pass unseen)."""
+    if not ECBPLUS.exists():
+        pytest.fail(f"ECB+ corpus missing: expected {ECBPLUS} (the shared data folder next to the repository)")
+    return ECBPLUS
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import REPO, require_ecbplus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,10 +24,6 @@ from narratives.claims import (
     omission_candidates,
     outlet_claim_matrix,
 )
-
-REPO = Path(__file__).resolve().parents[1]
-ECBPLUS = REPO.parent / "shared" / "data" / "ecbplus" / "documents.jsonl"
-
 
 # One event, four fictional outlets. The market strike is told three ways; the flight of
 # families three ways; the state outlet leaves out the strike.
@@ -356,8 +352,7 @@ def _bench(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_bench_claims_ecb_runs_on_three_subtopics(tmp_path):
-    if not ECBPLUS.exists():
-        pytest.skip(f"ECB+ is not at {ECBPLUS} (see benchmarks/README.md: bench_claims_ecb.py)")
+    require_ecbplus()
     out = tmp_path / "claims.json"
     proc = _bench("--limit", "3", "--json", str(out))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from conftest import require_ecbplus
 from sklearn.metrics import adjusted_rand_score
 
 from narratives.cluster import EventClusterer
@@ -18,7 +19,6 @@ from narratives.evaluate import score_clusters
 from narratives.text import BoilerplateFilter, split_sentences, tokens
 
 REPO = Path(__file__).parents[1]
-ECBPLUS = Path(__file__).parents[2] / "shared/data/ecbplus/documents.jsonl"
 SAMPLE = REPO / "narratives/sample/articles.yaml"
 
 
@@ -47,10 +47,8 @@ def sample_docs() -> tuple[Doc, ...]:
 @cache
 def ecbplus_docs() -> tuple[Doc, ...]:
     """ECB+ documents as undated articles; gold events are the sub-topics."""
-    if not ECBPLUS.exists():
-        pytest.fail(f"ECB+ data missing: expected {ECBPLUS} (see benchmarks/experiments/README.md)")
     docs = []
-    for line in ECBPLUS.read_text(encoding="utf-8").splitlines():
+    for line in require_ecbplus().read_text(encoding="utf-8").splitlines():
         d = json.loads(line)
         sentences = d["sentences"][1:] if d["doc_id"].endswith("ecbplus") else d["sentences"]
         title = sentences[0] if sentences else ""

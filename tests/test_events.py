@@ -28,7 +28,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, Store, collect_once, config_for, feeds_yaml, item, rss_doc, run_cli
+from conftest import (
+    REPO,
+    Store,
+    collect_once,
+    config_for,
+    feeds_yaml,
+    item,
+    require_ecbplus,
+    rss_doc,
+    run_cli,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -45,8 +55,6 @@ from narratives.lock import collect_lock, lock_path_for
 from narratives.loopback import static
 from narratives.models import ArticleRow
 from narratives.text import STOP_WORDS
-
-ECBPLUS = REPO.parent / "shared" / "data" / "ecbplus" / "documents.jsonl"
 
 # --------------------------------------------------------------------------- invented corpora
 
@@ -715,8 +723,7 @@ def test_eval_clusters_scores_labels_and_reports_bad_rows(tmp_path):
 
 
 def test_eval_clusters_on_ecbplus_through_the_store(tmp_path):
-    if not ECBPLUS.exists():
-        pytest.fail(f"ECB+ corpus missing: expected {ECBPLUS} (the shared data folder next to the repository)")
+    require_ecbplus()
     gold = tmp_path / "ecbplus.jsonl"
     convert = subprocess.run([sys.executable, str(REPO / "benchmarks" / "ecbplus_gold.py"), "-o", str(gold)],
                              capture_output=True, text=True, timeout=60, cwd=tmp_path)
