@@ -42,7 +42,21 @@ _NOT_AGENT_AFTER = frozenset(
     "infrastructure facility facilities grid grids energy power city cities town towns village villages "
     "region regions territory soil border civilian civilians home homes port ports refinery refineries "
     "plant plants airfield airfields harvest grain economy export exports people population capital "
-    "east south north west northeast northwest southeast southwest front frontline".split()
+    "east south north west northeast northwest southeast southwest front frontline "
+    "industry industries enterprise enterprises factory factories workshop workshops".split()
+)
+#: ... and before these two words ("enterprises of the Ukrainian military-industrial complex").
+_NOT_AGENT_AFTER2 = frozenset({("military", "industrial"), ("defence", "industry"), ("defense", "industry"),
+                               ("arms", "industry")})
+#: An actor right after one of these opens a clause describing a place or thing ("a warehouse
+#: where the Ukrainian military stored weapons", "a port that the Kyiv regime uses"): unless
+#: an action term follows at once ("the town where Russian jets struck"), it did not act.
+_RELATIVE = frozenset("where which that whom whose".split())
+#: ... but "that" after these opens what was said or found, where the actor may well act
+#: ("the commission found that Russian forces had shelled ...").
+_THAT_REPORTS = SPEECH | frozenset(
+    "found find finds concluded concludes established showed show shows confirmed confirms suggested "
+    "suggests noted notes insisted insists denied denies deny announced announces clear evidence".split()
 )
 #: An actor whose phrase ends, within ``_SOURCE_REACH`` words, at one of these is a source:
 #: "Turkey said", "Ukraine's air force said", "Ukrainian officials in Kharkiv reported".
@@ -106,7 +120,11 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
         return "source", k
     if before == "at" and k == start - 1:  # "fired at Ukraine"; not "at an Israeli checkpoint"
         return "target", -1
-    if after in _NOT_AGENT_AFTER or (
+    after2 = words[nxt + 1] if nxt + 1 < len(words) else ""
+    if (before in _RELATIVE and not actions.intersection(range(end, end + 2))
+            and not (before == "that" and preceding in _THAT_REPORTS)):
+        return "target", -1
+    if after in _NOT_AGENT_AFTER or (after, after2) in _NOT_AGENT_AFTER2 or (
         preceding not in _ACCUSED_AFTER
         and (before in _TARGET_BEFORE or (before in _PLACE_BEFORE and nxt not in actions))
     ):

@@ -44,6 +44,9 @@ SETS = [
     HeldOut("facts_eval_holdout2.yaml", "k",
             "written after the matcher's third tuning round began; never used for tuning",
             ("facts_eval.yaml", "facts_eval_holdout.yaml")),
+    HeldOut("facts_eval_holdout3.yaml", "m",
+            "written after the matcher's third tuning round; never used for tuning",
+            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml")),
 ]
 
 

@@ -929,3 +929,44 @@ def test_agentless_in_is_validated_as_terms():
     assert parse_facts_yaml(base % "[Belgorod]").facts[0].agentless_in == ("Belgorod",)
     with pytest.raises(ConfigError, match="agentless_in"):
         parse_facts_yaml(base % "[a(s)]")
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # "occupation" names Israel in some state media, not when another state is the occupier
+        (["Turkish occupation drones kill three civilians in Hasakah countryside."], "israeli_airstrikes", "absent"),
+        (["Occupation drones struck a house in Khan Younis."], "israeli_airstrikes", "attributed"),
+        # an actor opening a clause that describes the target did not act
+        (
+            ["A warehouse where the Ukrainian military stored weapons was destroyed by drones overnight."],
+            "ukrainian_strikes",
+            "absent",
+        ),
+        (
+            ["Russian forces struck a port that the Kyiv regime uses to receive drones from NATO countries."],
+            "ukrainian_strikes",
+            "absent",
+        ),
+        (
+            ["Russian missiles hit enterprises of the Ukrainian military-industrial complex that assemble drones."],
+            "ukrainian_strikes",
+            "absent",
+        ),
+        # ... but it did when an action follows at once, or "that" opens what was found or said
+        (["Residents of the Idlib town where Russian jets struck the market buried seven people."],
+         "russian_airstrikes", "attributed"),
+        (["The commission found that Russian forces had bombed the hospital in Kharkiv with guided bombs."],
+         "russian_airstrikes", "attributed"),
+        # children by age, and the "martyring" idiom of some outlets
+        (["A brother and sister aged seven and nine were injured when the shell hit Kherson."], "child_casualties",
+         "attributed"),
+        (["The strike on Gaza City martyred 15 people, six of them children."], "child_casualties", "attributed"),
+        (["A teenage apprentice was hurt when drones hit the grain terminal in Odesa."], "child_casualties", "attributed"),
+        (["The minister, aged 70, was injured in the blast in Kyiv."], "child_casualties", "absent"),
+        # paraphrases of flight
+        (["Dozens of families moved to Hasakah to escape the shelling."], "displacement", "attributed"),
+    ],
+)
+def test_shipped_catalogue_round_4_rules(shipped, sentences, fact, state):
+    assert shipped.states(sentences)[fact] == state
