@@ -18,8 +18,17 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.orm import Session
 
-from .cli import EXIT_CONFIG, EXIT_FAILED, EXIT_LOCKED, cli, db_option, fail, format_option, open_or_exit
-from .cli_events import when
+from .cli import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_LOCKED,
+    cli,
+    db_option,
+    fail,
+    format_option,
+    open_or_exit,
+    when,
+)
 from .compare import KINDS, VERDICTS, compare_groups
 from .compare_queries import (
     GROUP_COLUMNS,
@@ -127,7 +136,9 @@ def compare(db: str | None, event_id: int | None, facts_path: Path, min_support:
         return
     assert report is not None
     if fmt != "table":
-        emit([{**asdict(report), "verdicts": json.dumps(report.verdicts, sort_keys=True)}],
+        # JSON: the verdict counts as an object; CSV and Markdown cells: that object as JSON text
+        counts = dict(sorted(report.verdicts.items()))
+        emit([{**asdict(report), "verdicts": counts if fmt == "json" else json.dumps(counts)}],
              ["run_id", "full", "reason", "events", "articles", "removed", "verdicts", "events_total"], fmt, Console())
     elif report.run_id is None:
         click.echo(f"Nothing to compare: every event's comparison is up to date ({report.events_total} events "

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from .cli import EXIT_CONFIG, EXIT_FAILED, EXIT_LOCKED, cli, db_option, fail, format_option, open_or_exit
-from .config import parse_duration
+from .cli import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_LOCKED,
+    cli,
+    db_option,
+    fail,
+    format_option,
+    open_or_exit,
+    when,
+)
 from .errors import ConfigError, LockBusy, StoreError
 from .event_queries import ARTICLE_COLUMNS, EVENT_COLUMNS, EventFilter, event_detail, list_events
 from .fetch import utcnow
@@ -132,22 +141,6 @@ def cluster(db: str | None, threshold: float, window_days: float, workers: int |
                    f"{report.events_total} events in the store (run {report.run_id}).")
     else:
         emit([asdict(report)], list(asdict(report)), fmt, Console())
-
-
-def when(_ctx: Any, _param: Any, value: str | None) -> datetime | None:
-    """A time option: ISO 8601 date or time (UTC unless it says otherwise), or a duration ago."""
-    if value is None:
-        return None
-    try:
-        return utcnow() - timedelta(seconds=parse_duration(value))
-    except ValueError:
-        pass
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is neither an ISO 8601 date/time (2026-11-20, "
-                                 "2026-11-20T08:00Z) nor a duration ago (7d, 12h)") from None
-    return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
 
 
 @cli.command()

@@ -11,6 +11,8 @@ feeds, so the demo exercises what production runs. The articles are then cluster
 events and compared against the fact catalogue (``facts.yaml`` in the working directory,
 else the one shipped beside the package), and the demo prints what the state outlet
 ``eastwire`` left out of the Syrian strikes, with the other outlets' evidence sentences.
+Last it writes the HTML report of the whole sample (``narratives report --since all``)
+beside the store: ``storage/demo-report.html`` for the default ``storage/demo.db``.
 """
 
 from __future__ import annotations
@@ -231,6 +233,29 @@ def _demo_compare(engine: Engine, sample: dict[tuple[str, str], SampleArticle], 
                                   highlight=False, markup=False)
 
 
+def report_path(url: str) -> Path:
+    """Where the demo's report goes: beside the demo store (storage/demo-report.html by default)."""
+    path = sqlite_path(url)
+    folder = path.parent if path is not None else Path("storage")
+    stem = path.stem if path is not None else "demo"
+    return folder / f"{stem}-report.html"
+
+
+def _demo_report(engine: Engine, url: str, console: Console) -> Path:
+    """The report of the whole sample, as `narratives report --since all` writes it."""
+    from .report_data import ReportQuery
+    from .report_render import make_report, write_atomically
+
+    target = report_path(url)
+    with Session(engine) as s:
+        text, data = make_report(s, ReportQuery(since=None, top=25), "html", now=utcnow())
+    write_atomically(target, text)
+    console.print(f"\nReport: {target} (open it in a browser): the findings with the other outlets' "
+                  f"sentences, {len(data.ranked)} events ranked by how much their coverage diverges, omission "
+                  "rates and the coverage timeline.", highlight=False, markup=False)
+    return target
+
+
 def run_demo(url: str, *, keep: bool = False, console: Console) -> int:
     now = utcnow()
     path = sqlite_path(url)
@@ -264,12 +289,14 @@ def run_demo(url: str, *, keep: bool = False, console: Console) -> int:
     sample = articles_by_key(now)
     _demo_events(engine, sample, console)
     _demo_compare(engine, sample, console)
+    report = _demo_report(engine, url, console)
     console.print(f"\nStore: {url}\nTry:  narratives feeds --db {url}\n"
                   f"      narratives events --db {url} --search idlib\n"
                   f"      narratives event --db {url} ID\n"
                   f"      narratives compare --db {url} ID\n"
                   f"      narratives omissions --db {url} --outlet {FINDING_OUTLET}\n"
                   f"      narratives outlets --db {url} --groups\n"
+                  f"      narratives report --db {url} --since all --outlet {FINDING_OUTLET} -o {report.with_suffix('.md')}\n"
                   f"      sqlite3 {path or url} \"SELECT outlet, published_at, title, event_id FROM v_articles "
                   "WHERE title LIKE '%offensive%' ORDER BY published_at\"", highlight=False)
     return 1 if first.failed or second.failed else 0

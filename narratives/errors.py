@@ -6,6 +6,9 @@
     ├── ConfigError                 feeds.yaml/facts.yaml is wrong; nothing was written (exit 2)
     ├── LockBusy                    another collect holds the store's lock (exit 3)
     ├── StoreError                  the database cannot be opened or has an unknown schema
+    ├── QueryError                  `sql`/`export`/`search` cannot run as asked (exit 2)
+    │   ├── WriteRefused            the statement would change the store; it was not run
+    │   └── QueryTimeout            the statement ran past its time limit
     └── FeedError                   one feed failed; recorded on that feed, the run goes on
         ├── FetchError              the network stage: timeouts, statuses, caps, encodings
         │   ├── FetchTimeout        connect timeout or the hard per-feed deadline
@@ -40,6 +43,19 @@ class LockBusy(NarrativesError):
 
 class StoreError(NarrativesError):
     """The store cannot be used (unreachable, or written by a newer narratives)."""
+
+
+class QueryError(NarrativesError):
+    """The request cannot be run as given: bad SQL, several statements, an unknown table
+    or view, a missing optional package (exit 2). Nothing was written."""
+
+
+class WriteRefused(QueryError):
+    """The statement would change the store (or attach another file); it was not run."""
+
+
+class QueryTimeout(QueryError):
+    """The statement ran past its time limit and was interrupted."""
 
 
 class FeedError(NarrativesError):

@@ -27,9 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from .storefile import SCHEMA_VERSION  # noqa: F401  (re-exported)
 from .thin import CJK_CHARS_PER_WORD, THIN_CHARS, THIN_WORDS
-
-SCHEMA_VERSION = 5
 
 
 class Base(DeclarativeBase):
@@ -458,4 +457,43 @@ VIEWS: dict[str, str] = {
         LEFT JOIN event_articles ea ON ea.article_id = m.article_id
         LEFT JOIN facts f ON f.id = m.fact_id
         LEFT JOIN article_facts af ON af.article_id = m.article_id""",
+    # One row per (event, outlet) that covered it. ``articles``: the outlet's articles the
+    # clusterer put in the event. An outlet with none there but with reports the comparison
+    # linked to the event by similarity (``event_links``, low confidence) gets a row with
+    # coverage 'linked' and ``linked_articles`` instead. The first article is the outlet's
+    # earliest (of those counted); ``lag_hours`` is its delay behind ``events.first_published``
+    # (the first clustered report of any outlet), negative only when linked coverage came first.
+    # Each arm groups on its own so a WHERE on event_id or outlet reaches the indexes; the
+    # first article is joined (not MIN()ed) so first_published stays a DATETIME column.
+    "v_event_coverage": """
+        SELECT c.event_id AS event_id, e.headline AS event_headline, c.outlet AS outlet,
+               o.name AS outlet_name, o.affiliation AS affiliation, o.country AS country,
+               c.articles AS articles, c.linked_articles AS linked_articles, c.coverage AS coverage,
+               fa.published_at AS first_published, e.first_published AS event_first_published,
+               ROUND((julianday(fa.published_at) - julianday(e.first_published)) * 24, 2) AS lag_hours,
+               fa.id AS first_article_id, fa.title AS first_title, fa.url AS first_url,
+               e.last_published AS event_last_published, e.article_count AS event_articles,
+               e.outlet_count AS event_outlets
+        FROM (SELECT ea.event_id AS event_id, a.outlet_id AS outlet, COUNT(*) AS articles,
+                     0 AS linked_articles, 'clustered' AS coverage,
+                     (SELECT a2.id FROM event_articles ea2 CROSS JOIN articles a2
+                      WHERE a2.id = ea2.article_id AND ea2.event_id = ea.event_id
+                        AND a2.outlet_id = a.outlet_id
+                      ORDER BY a2.published_at, a2.id LIMIT 1) AS first_article_id
+              FROM event_articles ea JOIN articles a ON a.id = ea.article_id
+              GROUP BY ea.event_id, a.outlet_id
+              UNION ALL
+              SELECT l.event_id, l.outlet_id, 0, COUNT(*), 'linked',
+                     (SELECT a2.id FROM event_links l2 CROSS JOIN articles a2
+                      WHERE a2.id = l2.article_id AND l2.event_id = l.event_id
+                        AND l2.outlet_id = l.outlet_id
+                      ORDER BY a2.published_at, a2.id LIMIT 1)
+              FROM event_links l
+              WHERE NOT EXISTS (SELECT 1 FROM event_articles ea3 CROSS JOIN articles a3
+                                WHERE a3.id = ea3.article_id AND ea3.event_id = l.event_id
+                                  AND a3.outlet_id = l.outlet_id)
+              GROUP BY l.event_id, l.outlet_id) c
+        JOIN events e ON e.id = c.event_id
+        JOIN outlets o ON o.id = c.outlet
+        LEFT JOIN articles fa ON fa.id = c.first_article_id""",
 }

@@ -14,7 +14,6 @@ because SQLite cannot upgrade a read lock that another writer is waiting behind.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,15 +52,10 @@ from .models import (
     OutletRow,
 )
 from .parse import ArticleDraft
+from .search import ensure_fts
+from .storefile import DEFAULT_DB, db_url  # noqa: F401  (re-exported: callers import them from here)
 
-DEFAULT_DB = "sqlite:///storage/narratives.db"
 BUSY_TIMEOUT_MS = 30_000
-
-
-def db_url(value: str | None) -> str:
-    """--db value, else $NARRATIVES_DB, else the default. A bare path means SQLite."""
-    value = value or os.environ.get("NARRATIVES_DB") or DEFAULT_DB
-    return value if "://" in value else f"sqlite:///{value}"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -134,6 +128,7 @@ def ensure_schema(engine: Engine, now: datetime) -> None:
                     conn.execute(text(f"DROP VIEW IF EXISTS {name}"))
                     conn.execute(text(f"CREATE VIEW {name} AS {body}"))
                 s.merge(Meta(key="views_hash", value=views_hash))
+            ensure_fts(conn)  # the full-text index: created and back-filled when missing
     except DatabaseError as exc:  # OperationalError, and "file is not a database"
         raise StoreError(f"store: cannot open {engine.url!r}: {exc.orig}. Fix: check --db "
                          "and that the folder is writable") from None

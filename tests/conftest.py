@@ -10,9 +10,14 @@ Usage in a test::
 from __future__ import annotations
 
 import asyncio
+import atexit
+import hashlib
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -23,8 +28,12 @@ from sqlalchemy import text
 
 from narratives.collect import CollectOptions, CollectReport, collect_pass
 from narratives.config import Config, FeedSpec, Outlet
-from narratives.fetch import FetchSettings
+from narratives.demo import facts_path, serve_sample
+from narratives.events import ClusterSettings, run_clustering
+from narratives.facts import load_facts
+from narratives.fetch import FetchSettings, utcnow
 from narratives.loopback import LoopbackServer
+from narratives.omissions import CompareSettings, run_compare
 from narratives.store import open_store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -141,3 +150,48 @@ def feeds_yaml(outlets: dict[str, list[str]], *, affiliation: str = "independent
         for i, url in enumerate(urls):
             lines += [f"      - url: {url}", f"        name: f{i}"]
     return "\n".join(lines) + "\n"
+
+
+# --- the demo pipeline's store, built once per session ------------------------------------
+
+_GOLDEN: dict[str, Path] = {}
+
+
+def pipeline_store() -> Path:
+    """The demo pipeline's store (loopback collect -> cluster -> compare), built once."""
+    if "path" not in _GOLDEN:
+        folder = Path(tempfile.mkdtemp(prefix="narratives-research-"))
+        atexit.register(shutil.rmtree, folder, True)
+        built = folder / "built.db"
+        engine = open_store(f"sqlite:///{built}", utcnow())
+        try:
+            with LoopbackServer() as server:
+                config = serve_sample(server, utcnow())
+                report = asyncio.run(collect_pass(engine, config, CollectOptions(workers=0, fetch=FAST)))
+            assert not report.failed
+            run_clustering(engine, ClusterSettings(workers=0), now=utcnow())
+            run_compare(engine, load_facts(facts_path()), CompareSettings(), now=utcnow())
+        finally:
+            engine.dispose()
+        golden = folder / "golden.db"
+        with sqlite3.connect(built) as src, sqlite3.connect(golden) as dst:
+            src.backup(dst)  # one self-contained file, WAL folded in
+        _GOLDEN["path"] = golden
+    return _GOLDEN["path"]
+
+
+def pipeline_copy(folder: Path, name: str = "store.db") -> Path:
+    """A copy of ``pipeline_store()`` in ``folder``, for a test to change or compare."""
+    path = folder / name
+    shutil.copyfile(pipeline_store(), path)
+    return path
+
+
+def fingerprint(path: Path) -> tuple:
+    """The store file's bytes and mtime, and its WAL's bytes: unchanged means nothing written.
+
+    (Reading a WAL-mode store may create an empty -wal file beside it, as any reader does.)
+    """
+    wal = path.with_name(path.name + "-wal")
+    return (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns,
+            hashlib.sha256(wal.read_bytes() if wal.exists() else b"").hexdigest())
