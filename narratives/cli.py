@@ -21,6 +21,7 @@ import click
 
 from . import __version__
 from .report import FORMATS
+from .storefile import utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -92,7 +93,6 @@ def load_config_or_exit(path: Path) -> Any:
 
 def open_or_exit(url: str, *, write: bool = True) -> Engine:
     from .errors import StoreError
-    from .fetch import utcnow
     from .store import open_store
 
     try:
@@ -120,7 +120,7 @@ def when(_ctx: Any, _param: Any, value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        return datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=parse_duration(value))
+        return utcnow() - timedelta(seconds=parse_duration(value))
     except ValueError:
         pass
     try:

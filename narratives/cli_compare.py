@@ -43,10 +43,10 @@ from .compare_queries import (
     stored_profiles,
 )
 from .errors import ConfigError, LockBusy, StoreError
-from .fetch import utcnow
 from .lock import collect_lock, lock_path_for
 from .report import cell, emit, plain
 from .store import db_url
+from .storefile import utcnow
 
 STATE_WORDS = {"attributed": "attributed", "agentless": "agentless", "absent": "—"}
 EVENT_VERDICTS = {"not_covered": "published nothing on this event while its feeds worked (not covered)",

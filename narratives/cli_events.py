@@ -35,12 +35,12 @@ from .cli import (
 )
 from .errors import ConfigError, LockBusy, StoreError
 from .event_queries import ARTICLE_COLUMNS, EVENT_COLUMNS, EventFilter, event_detail, list_events
-from .fetch import utcnow
 from .importer import read_rows, store_rows
 from .lock import collect_lock, lock_path_for
 from .models import ArticleRow, EventArticleRow
 from .report import cell, emit, plain
 from .store import db_url
+from .storefile import utcnow
 
 
 @cli.command("import")

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from .cli import EXIT_CONFIG, EXIT_FAILED, cli, db_option, fail, open_or_exit, when
 from .errors import StoreError
-from .fetch import utcnow
 from .store import db_url, sqlite_path
+from .storefile import utcnow
 
 REPORT_FORMATS = ("html", "md")
 SUFFIXES = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}

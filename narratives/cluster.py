@@ -47,6 +47,8 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction import FeatureHasher
 
+from narratives.cluster_state import idf_of, weight_counts
+from narratives.cluster_state import top_terms as _top_terms
 from narratives.text import BoilerplateFilter, strip_sentences, tokens
 
 Time = float | datetime
@@ -558,37 +560,6 @@ def term_counts(
     return counts
 
 
-def idf_of(df: np.ndarray, n_docs: int) -> np.ndarray:
-    """Smoothed inverse document frequency (scikit-learn's ``smooth_idf``) per feature."""
-    return np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
-
-
-def weight_counts(counts: sp.spmatrix, idf: np.ndarray, top: int) -> sp.csr_matrix:
-    """(1 + ln tf) x idf of term counts, the ``top`` largest terms per row, l2-normalised."""
-    x = sp.csr_matrix(counts, dtype=np.float64)
-    x.data = np.maximum(1.0 + np.log(np.maximum(x.data, 1e-9)), 0.0)
-    return _top_terms(_l2(x @ sp.diags(idf)), top).astype(np.float32)
-
-
-def _top_terms(x: sp.spmatrix, m: int) -> sp.csr_matrix:
-    """Keep the m largest entries of each row (ties: lower column first), then l2-normalise."""
-    x = sp.csr_matrix(x)
-    x.sort_indices()
-    lengths = np.diff(x.indptr)
-    if lengths.max(initial=0) <= m:
-        return _l2(x)
-    rows = np.repeat(np.arange(x.shape[0]), lengths)
-    data = x.data.astype(np.float64)
-    row_max = np.zeros(x.shape[0])
-    row_max[lengths > 0] = np.maximum.reduceat(data, x.indptr[:-1][lengths > 0])
-    # Sort by row, then by value relative to the row maximum (descending), stably by column.
-    scale = np.where(row_max[rows] > 0, row_max[rows], 1.0)
-    order = np.argsort(rows + 0.999 * (1.0 - data / scale), kind="stable")
-    rank = np.arange(len(order)) - x.indptr[rows[order]]
-    keep = np.sort(order[rank < m])
-    return _l2(sp.csr_matrix((x.data[keep], (rows[keep], x.indices[keep])), shape=x.shape))
-
-
 def _compact(x: sp.csr_matrix) -> sp.csr_matrix:
     """``x`` with only the columns some row uses: same dot products, and transposes (x.T
     for x @ x.T) no longer pay for all ``n_features`` hashed columns."""
@@ -596,13 +567,6 @@ def _compact(x: sp.csr_matrix) -> sp.csr_matrix:
     x.sum_duplicates()
     used, column = np.unique(x.indices, return_inverse=True)
     return sp.csr_matrix((x.data, column.ravel(), x.indptr), shape=(x.shape[0], len(used)))
-
-
-def _l2(x: sp.spmatrix) -> sp.csr_matrix:
-    x = sp.csr_matrix(x)
-    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sp.csr_matrix(sp.diags(1.0 / norms) @ x)
 
 
 def _to_days(t: Time) -> float:

@@ -21,7 +21,6 @@ that centroid. Both are recomputed whenever an event gains or loses articles.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import multiprocessing
 import os
@@ -40,7 +39,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from . import __version__
-from .cluster import EventClusterer, idf_of, term_counts, weight_counts
+from .cluster import EventClusterer, term_counts
+from .cluster_state import (
+    load_df,
+    npz,
+    stack_terms,
+    stored_boilerplate,
+    unpack_terms,
+    weight_counts,
+)
 from .errors import StoreError
 from .models import ArticleRow, ClusterArticleRow, EventArticleRow, EventRow, RunRow, StateRow
 from .store import batches
@@ -92,7 +99,7 @@ class _Global:
 def code_version() -> str:
     """Package version plus a digest of the clustering code, so a run names the exact method."""
     digest = hashlib.sha256()
-    for name in ("cluster.py", "text.py", "events.py"):
+    for name in ("cluster.py", "cluster_state.py", "text.py", "events.py"):
         digest.update((Path(__file__).parent / name).read_bytes())
     return f"{__version__}+{digest.hexdigest()[:10]}"
 
@@ -313,11 +320,6 @@ def _pack_rows(counts: sp.csr_matrix, rows: np.ndarray) -> list[bytes]:
     return [indices[ptr[r] : ptr[r + 1]].tobytes() + data[ptr[r] : ptr[r + 1]].tobytes() for r in rows]
 
 
-def _unpack_terms(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
-    n = len(blob) // 6
-    return np.frombuffer(blob, "<i4", n), np.frombuffer(blob, "<u2", n, offset=4 * n)
-
-
 def _pack_neighbours(clusterer: EventClusterer, row: int) -> bytes:
     ids = np.array([-1 if n is None else n for n in clusterer.neighbour_ids(np.array([row]))[0]], "<i8")
     return ids.tobytes() + clusterer.neighbour_weights_[row].astype("<f4").tobytes()
@@ -357,7 +359,7 @@ def _load_near(s: Session, days: Sequence[float], margin: float, k: int, n_featu
     indices, data, indptr = [], [], [0]
     neighbours, weights = [], np.zeros((len(rows), k), dtype=np.float32)
     for i, r in enumerate(rows):
-        idx, cnt = _unpack_terms(r.terms)
+        idx, cnt = unpack_terms(r.terms)
         indices.append(idx)
         data.append(cnt)
         indptr.append(indptr[-1] + len(idx))
@@ -376,17 +378,6 @@ def _load_near(s: Session, days: Sequence[float], margin: float, k: int, n_featu
 # --------------------------------------------------------------------------- global state
 
 
-def _npz(**arrays: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    return buf.getvalue()
-
-
-def _load_npz(blob: bytes) -> dict[str, np.ndarray]:
-    with np.load(io.BytesIO(blob), allow_pickle=False) as data:
-        return {k: data[k] for k in data.files}
-
-
 def _load_params(s: Session) -> dict | None:
     row = s.get(StateRow, "cluster.params")
     return None if row is None else json.loads(row.data)["params"]
@@ -397,32 +388,8 @@ def _load_global(s: Session, params: dict) -> _Global:
     if saved is None:
         return _Global(params=params, df=np.zeros(params["n_features"], np.int64), n_docs=0, n_events=0)
     meta = json.loads(saved.data)
-    return _Global(params=meta["params"], df=_load_df(s, params["n_features"]), n_docs=meta["n_docs"],
+    return _Global(params=meta["params"], df=load_df(s, params["n_features"]), n_docs=meta["n_docs"],
                    n_events=meta["n_events"], boilerplate=stored_boilerplate(s))
-
-
-def _load_df(s: Session, n_features: int) -> np.ndarray:
-    arrays = _load_npz(s.get(StateRow, "cluster.df").data)
-    df = np.zeros(n_features, np.int64)
-    df[arrays["index"]] = arrays["count"]
-    return df
-
-
-def stored_boilerplate(s: Session) -> BoilerplateFilter:
-    """The boilerplate counts the last clustering run saved (empty before any run)."""
-    row = s.get(StateRow, "cluster.boilerplate")
-    return BoilerplateFilter() if row is None else BoilerplateFilter.from_arrays(_load_npz(row.data))
-
-
-def stored_idf(s: Session) -> tuple[np.ndarray, dict] | None:
-    """The clusterer's IDF over the store and its parameters (None before any clustering run):
-    how comparison weighs the stored term counts exactly as clustering does."""
-    saved = s.get(StateRow, "cluster.params")
-    if saved is None or s.get(StateRow, "cluster.df") is None:
-        return None
-    meta = json.loads(saved.data)
-    params = meta["params"]
-    return idf_of(_load_df(s, params["n_features"]), meta["n_docs"]), params
 
 
 def _save_global(s: Session, state: _Global, boilerplate: dict[str, np.ndarray], run_id: int) -> None:
@@ -430,8 +397,8 @@ def _save_global(s: Session, state: _Global, boilerplate: dict[str, np.ndarray],
     meta = {"params": state.params, "n_docs": int(state.n_docs), "n_events": int(state.n_events)}
     for name, data in (
         ("cluster.params", json.dumps(meta, sort_keys=True).encode()),
-        ("cluster.df", _npz(index=index.astype(np.int32), count=state.df[index])),
-        ("cluster.boilerplate", _npz(**boilerplate)),
+        ("cluster.df", npz(index=index.astype(np.int32), count=state.df[index])),
+        ("cluster.boilerplate", npz(**boilerplate)),
     ):
         s.merge(StateRow(name=name, data=data, updated_run_id=run_id))
 
@@ -511,17 +478,6 @@ def _bulk_update(s: Session, model: type, key: str, bind: str, rows: list[dict])
     table = model.__table__
     values = {c: bindparam(c) for c in rows[0] if c != bind}
     s.connection().execute(table.update().where(table.c[key] == bindparam(bind)).values(values), rows)
-
-
-def stack_terms(blobs: Sequence[bytes], n_features: int) -> sp.csr_matrix:
-    """Stored term-count blobs (``cluster_articles.terms``) as one CSR matrix, a row each."""
-    parts = [_unpack_terms(b) for b in blobs]
-    indptr = np.concatenate([[0], np.cumsum([len(i) for i, _c in parts])])
-    if not parts:
-        return sp.csr_matrix((0, n_features), dtype=np.float32)
-    return sp.csr_matrix(
-        (np.concatenate([c for _i, c in parts]).astype(np.float32), np.concatenate([i for i, _c in parts]), indptr),
-        shape=(len(blobs), n_features))
 
 
 def _title_words(members: Sequence, n_features: int) -> dict[str, int]:

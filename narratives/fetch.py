@@ -34,6 +34,7 @@ from .errors import (
     HTTPStatusError,
     ProtocolError,
 )
+from .storefile import utcnow  # noqa: F401  (re-exported: most callers import it from here)
 
 USER_AGENT = (f"narratives/{__version__} (+https://github.com/narratives-project/narratives; "
               "media research feed collector)")
@@ -69,8 +70,6 @@ class Fetched:
         return self.status == 304 and self.error is None
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:

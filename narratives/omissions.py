@@ -33,16 +33,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 from sqlalchemy import Boolean, DateTime, case, column, delete, func, insert, select, table, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from . import __version__
-from .cluster import weight_counts
+from .cluster_state import stack_terms, stored_boilerplate, stored_idf, weight_counts
 from .compare import (
     WINDOW_PAD,
     Omission,
@@ -56,7 +55,6 @@ from .compare import (
 )
 from .compare_stale import MIN_OUTLETS, why_full
 from .compare_stale import todo as todo_events
-from .events import stack_terms, stored_boilerplate, stored_idf
 from .models import (
     ArticleFactsRow,
     ArticleRow,
@@ -79,14 +77,21 @@ from .models import (
 from .store import batches
 from .text import BoilerplateFilter, article_text, sentence_hash, split_sentences
 
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
 OK_OUTCOMES = ("ok", "not_modified", "unchanged")
 FAILED_OUTCOMES = ("error", "gone")
-_CODE = ("compare.py", "omissions.py", "compare_stale.py", "facts.py", "facts_config.py", "terms.py", "roles.py", "claims.py",
+_CODE = ("compare.py", "omissions.py", "cluster_state.py", "compare_stale.py", "facts.py", "facts_config.py", "terms.py", "roles.py", "claims.py",
          "text.py", "thin.py")
 
 V_ARTICLES = table("v_articles", column("article_id"), column("outlet"), column("title"), column("summary"),
                    column("full_text"), column("thin", Boolean), column("published_at", DateTime),
                    column("updated_at", DateTime), column("event_id"))
+
+
+#: ``claims.ClaimAligner()``'s defaults (tests/test_omissions.py keeps the two equal).
+ALIGNER_DEFAULTS = {"char_weight": 1.0, "linkage": "average", "min_outlets": 2, "min_words": 5, "threshold": 0.4}
 
 
 @dataclass(frozen=True)
@@ -106,16 +111,22 @@ class CompareSettings:
         if self.link_threshold is not None and not 0 < self.link_threshold <= 1:
             raise ValueError(f"compare: link_threshold={self.link_threshold} must be in (0, 1] or None. Fix: e.g. 0.2")
 
+    def aligner_params(self) -> dict:
+        """``claims.ClaimAligner``'s parameters, known without importing scikit-learn (a test
+        checks them against ``ClaimAligner().get_params()``): ``compare EVENT`` checks the
+        stored run's parameters on every call and must stay quick."""
+        threshold = ALIGNER_DEFAULTS["threshold"] if self.claim_threshold is None else self.claim_threshold
+        return {**ALIGNER_DEFAULTS, "min_outlets": MIN_OUTLETS, "threshold": threshold}
+
     def aligner(self) -> Any:
         from .claims import ClaimAligner
 
-        kw = {} if self.claim_threshold is None else {"threshold": self.claim_threshold}
-        return ClaimAligner(min_outlets=MIN_OUTLETS, **kw)
+        return ClaimAligner(**self.aligner_params())
 
     def params(self, catalogue: Any) -> dict:
         return {"min_support": self.min_support, "min_support_attributed": self.min_support_attributed,
                 "window_pad_days": WINDOW_PAD.total_seconds() / 86400, "min_outlets": MIN_OUTLETS,
-                "claims": self.aligner().get_params() if self.claims else None,
+                "claims": self.aligner_params() if self.claims else None,
                 "max_claim_sentences": self.max_claim_sentences, "link_threshold": self.link_threshold,
                 "facts_digest": catalogue_digest(catalogue)}
 
@@ -322,6 +333,8 @@ class _Context:
         Stored term counts (``cluster_articles.terms``: int32 feature indices, then uint16
         counts) weighted with the clusterer's document frequencies (``model_state``).
         """
+        import scipy.sparse as sp  # here: linking is rare, and scipy costs every start-up ~0.1 s
+
         if self.idf is None:
             stored = stored_idf(s)
             if stored is None:

@@ -14,10 +14,12 @@ because SQLite cannot upgrade a read lock that another writer is waiting behind.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Engine,
@@ -36,7 +38,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.orm import Session
 
-from .config import Config
 from .errors import StoreError
 from .models import (
     SCHEMA_VERSION,
@@ -51,9 +52,12 @@ from .models import (
     Meta,
     OutletRow,
 )
-from .parse import ArticleDraft
 from .search import ensure_fts
 from .storefile import DEFAULT_DB, db_url  # noqa: F401  (re-exported: callers import them from here)
+
+if TYPE_CHECKING:  # annotations only: the read-only commands need not import feedparser or PyYAML
+    from .config import Config
+    from .parse import ArticleDraft
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -103,9 +107,40 @@ def create_store_engine(url: str, *, write: bool = True) -> Engine:
     return engine
 
 
+def _views_hash() -> str:
+    return hashlib.sha256(repr(sorted(VIEWS.items())).encode()).hexdigest()
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """Whether the SQLite store already has every table, view, index and trigger of this
+    version: read without a transaction, so opening a current store takes no write lock
+    and costs a few small reads (every command opens the store)."""
+    if engine.dialect.name != "sqlite":
+        return False
+    from .search import FTS_HASH, FTS_TABLE, SOURCE_VIEW, TRIGGERS
+
+    try:
+        raw = engine.raw_connection()
+        try:
+            names = {r[0] for r in raw.execute("SELECT name FROM sqlite_master")}
+            if "meta" not in names:
+                return False
+            meta = dict(raw.execute("SELECT key, value FROM meta WHERE key IN "
+                                    "('schema_version', 'views_hash', 'fts_hash')").fetchall())
+        finally:
+            raw.close()
+    except (sqlite3.Error, DatabaseError):  # not a store, or unreadable: the full path says why
+        return False
+    wanted = {*Base.metadata.tables, *VIEWS, FTS_TABLE, SOURCE_VIEW, *TRIGGERS}
+    return (wanted <= names and meta.get("schema_version") == str(SCHEMA_VERSION)
+            and meta.get("views_hash") == _views_hash() and meta.get("fts_hash") == FTS_HASH)
+
+
 def ensure_schema(engine: Engine, now: datetime) -> None:
     """Create missing tables and views; refuse a store written by a newer version."""
     try:
+        if schema_is_current(engine):
+            return
         with Session(engine) as s, s.begin():
             conn = s.connection()
             Base.metadata.create_all(conn)
@@ -121,7 +156,7 @@ def ensure_schema(engine: Engine, now: datetime) -> None:
                 version.value = str(SCHEMA_VERSION)
             # Views are rebuilt only when their definitions change, so readers that hold
             # the store open (Datasette, notebooks) are not disturbed on every run.
-            views_hash = hashlib.sha256(repr(sorted(VIEWS.items())).encode()).hexdigest()
+            views_hash = _views_hash()
             stored = s.get(Meta, "views_hash")
             if stored is None or stored.value != views_hash:
                 for name, body in VIEWS.items():

@@ -13,6 +13,7 @@ directly; importing SQLAlchemy alone costs about 0.2 s of every such command's s
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 
 DEFAULT_DB = "sqlite:///storage/narratives.db"
 #: The layout of the tables and views this version writes (``meta.schema_version``).
@@ -39,3 +40,8 @@ def sqlite_database(url: str) -> str | None:
     rest = url.split("://", 1)[1].split("?", 1)[0]
     database = rest[1:] if rest.startswith("/") else ""  # "sqlite://host/x" has no file
     return None if database in ("", ":memory:") else database
+
+
+def utcnow() -> datetime:
+    """Now, as the store keeps times: naive UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)

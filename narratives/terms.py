@@ -27,6 +27,7 @@ researchers). ``parse_term`` turns one into ``Pattern``s over word tokens:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -217,6 +218,7 @@ _TERM_FIX = (
 
 
 @cache
+@functools.cache  # pure; facts.yaml validation asks for every pair of terms in a list
 def parse_term(text: str) -> tuple[Pattern, ...]:
     """Compile one term as written in facts.yaml; raises TermError."""
     body = text.strip()
@@ -289,6 +291,7 @@ def parse_term(text: str) -> tuple[Pattern, ...]:
     return tuple(patterns)
 
 
+@functools.cache
 def term_key(text: str) -> tuple[str, ...]:
     """Terms with the same key are the same term ("Air strike" and "air-strike"; not "US" and "us")."""
     words = _unicode()[0].split(text.strip().rstrip("="))[1::2]
@@ -303,5 +306,32 @@ def covers(a: str, b: str) -> bool:
         return True
     if "*" in b:
         return False
-    tokens = Tokens.of(b.strip().rstrip("="))
+    tokens = _term_tokens(b)
+    first = _first_forms(a)
+    if not tokens.raw or (first is not None and first.isdisjoint(tokens.forms(0))):
+        return False  # most pairs: a's first word is not b's
     return any(p.match(tokens, 0) == len(tokens.raw) for p in parse_term(a))
+
+
+def first_words(term: str) -> tuple[frozenset[str] | None, tuple[str, ...]]:
+    """What ``covers`` looks at first: the forms the first word of a match of ``term`` can
+    take (None: a stem or an acronym comes first), and the forms of the term's own first
+    word. ``covers(a, b)`` needs b's own forms among a's first forms."""
+    tokens = _term_tokens(term)
+    return _first_forms(term), (tokens.forms(0) if tokens.raw else ())
+
+
+@cache
+def _first_forms(term: str) -> frozenset[str] | None:
+    """Every form the first word of a match of ``term`` can take (None: a stem or an acronym
+    comes first, which this shortcut does not judge)."""
+    firsts = [p.words[0] for p in parse_term(term)]
+    if any(w.stem is not None or w.acronym for w in firsts):
+        return None
+    return frozenset().union(*(w.forms for w in firsts))
+
+
+@cache
+def _term_tokens(term: str) -> Tokens:
+    """A term's own text as tokens (never changed by the caller: cached)."""
+    return Tokens.of(term.strip().rstrip("="))

@@ -15,12 +15,12 @@ The token recipe and the boilerplate rule are the ones measured in
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence, Set
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 # --------------------------------------------------------------------------- sentences
 
@@ -219,10 +219,24 @@ class BoilerplateFilter:
 
 # --------------------------------------------------------------------------- tokens
 
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {
-    "said", "says", "say", "told", "according", "new", "year", "years", "just", "like",
-    "did", "does", "reuters", "ap", "http", "www", "com",
-}  # fmt: skip
+@functools.cache
+def stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words and news filler ("said", "reuters"). Read when first
+    needed: importing scikit-learn costs ~0.6 s that the comparison's read path need not pay."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | {
+        "said", "says", "say", "told", "according", "new", "year", "years", "just", "like",
+        "did", "does", "reuters", "ap", "http", "www", "com",
+    }  # fmt: skip
+
+
+def __getattr__(name: str) -> object:  # ``from narratives.text import STOP_WORDS`` (PEP 562)
+    if name == "STOP_WORDS":
+        return stop_words()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # Capitalised for reasons other than being a name.
 NOT_ENTITIES = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may "
@@ -242,7 +256,8 @@ def _analyse(text: str) -> tuple[list[str], list[str], list[tuple[str, str]]]:
     mid-sentence in the same text; every capitalised occurrence of them counts. Bigrams are
     adjacent entity tokens separated only by blanks.
     """
-    words = [w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS]
+    stop = stop_words()
+    words = [w for w in _WORD.findall(text.lower()) if w not in stop]
     capitalised = []  # (start, end, lower-case word)
     mid_sentence = set()
     for match in _CAPITALISED.finditer(text):
@@ -253,7 +268,7 @@ def _analyse(text: str) -> tuple[list[str], list[str], list[tuple[str, str]]]:
         if i >= 0 and text[i] not in _SENTENCE_START:
             mid_sentence.add(word)
         capitalised.append((match.start(), match.end(), word))
-    entities = mid_sentence - NOT_ENTITIES - STOP_WORDS
+    entities = mid_sentence - NOT_ENTITIES - stop
     ents = [w for _s, _e, w in capitalised if w in entities]
     bigrams = [
         (a, b)

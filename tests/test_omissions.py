@@ -548,3 +548,12 @@ def test_readme_documents_the_comparison_tables():
 
 
 
+
+
+def test_the_recorded_aligner_parameters_are_the_aligners_own():
+    from narratives.claims import ClaimAligner
+    from narratives.omissions import ALIGNER_DEFAULTS
+
+    assert ALIGNER_DEFAULTS == ClaimAligner().get_params()
+    for settings in (CompareSettings(), CompareSettings(claim_threshold=0.3)):
+        assert settings.aligner().get_params() == settings.aligner_params()
