@@ -24,6 +24,7 @@ from rich.console import Console
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
+import narratives.facts
 from narratives.cli import cli
 from narratives.compare_queries import OmissionFilter, event_comparison, list_omissions
 from narratives.config import Config
@@ -557,3 +558,39 @@ def test_the_recorded_aligner_parameters_are_the_aligners_own():
     assert ALIGNER_DEFAULTS == ClaimAligner().get_params()
     for settings in (CompareSettings(), CompareSettings(claim_threshold=0.3)):
         assert settings.aligner().get_params() == settings.aligner_params()
+
+
+def test_compare_event_shows_a_current_comparison_without_parsing_the_catalogue(velmora_db, monkeypatch):
+    store, db, facts = velmora_db
+    market = str(event_of(store, "tw-1"))
+    assert invoke("compare", "--db", db, "--facts", facts).exit_code == 0  # records the file's parameters
+    calls = []
+    real = narratives.facts.load_facts
+    monkeypatch.setattr(narratives.facts, "load_facts", lambda path: calls.append(path) or real(path))
+    r = invoke("compare", market, "--db", db, "--facts", facts)
+    assert r.exit_code == 0 and "AGENTLESS" in r.output and calls == []  # current: nothing parsed
+    # Other bytes (a comment), other settings or --rebuild take the ordinary path, which parses.
+    with open(facts, "a", encoding="utf-8") as f:
+        f.write("\n# a note\n")
+    r = invoke("compare", market, "--db", db, "--facts", facts)
+    assert r.exit_code == 0 and "AGENTLESS" in r.output and len(calls) == 1
+    assert invoke("compare", market, "--db", db, "--facts", facts).exit_code == 0 and len(calls) == 1
+    assert invoke("compare", market, "--db", db, "--facts", facts, "--min-support", "3").exit_code == 0
+    assert len(calls) == 2
+    assert invoke("compare", market, "--db", db, "--facts", facts, "--rebuild").exit_code == 0 and len(calls) == 3
+
+
+def test_compare_event_recompares_when_its_coverage_changed(velmora_db, monkeypatch):
+    store, db, facts = velmora_db
+    assert invoke("compare", "--db", db, "--facts", facts).exit_code == 0
+    market = event_of(store, "tw-1")
+    before = snapshot(store)
+    with Session(store.engine) as s, s.begin():  # the state outlet's article is edited
+        s.execute(update(ArticleRow).where(ArticleRow.guid == "cr-1").values(
+            content=FOLLOW_UP[5], updated_at=LATER + timedelta(hours=1)))
+    calls = []
+    real = narratives.facts.load_facts
+    monkeypatch.setattr(narratives.facts, "load_facts", lambda path: calls.append(path) or real(path))
+    assert invoke("compare", str(market), "--db", db, "--facts", facts).exit_code == 0
+    assert calls, "a stale event must be compared again"
+    assert snapshot(store) != before
