@@ -47,6 +47,9 @@ SETS = [
     HeldOut("facts_eval_holdout3.yaml", "m",
             "written after the matcher's third tuning round; never used for tuning",
             ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml")),
+    HeldOut("facts_eval_holdout4.yaml", "n",
+            "written after the matcher's fourth tuning round; never used for tuning",
+            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml")),
 ]
 
 
