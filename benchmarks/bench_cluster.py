@@ -92,7 +92,7 @@ from narratives.evaluate import score_clusters
 from narratives.importer import ImportRow, store_rows
 from narratives.parse import ArticleDraft, canonical_url, clean_text, content_hash
 from narratives.store import open_store
-from narratives.text import STOP_WORDS
+from narratives.text import stop_words
 
 MB = 1024 * 1024
 END = datetime(2026, 11, 1)  # the corpus ends here: fixed, in the past
@@ -124,7 +124,7 @@ MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 def pseudo_words(rng: np.random.Generator, count: int, syllables: tuple[int, int] = (2, 3),
                  exclude: set[str] | None = None) -> list[str]:
     """``count`` distinct invented lower-case words (syllable strings, >= 3 letters), none of ``exclude``."""
-    seen = set(exclude or ()) | set(STOP_WORDS)
+    seen = set(exclude or ()) | set(stop_words())
     out: list[str] = []
     while len(out) < count:
         m = max(64, 2 * (count - len(out)))

@@ -40,8 +40,9 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from narratives.text import STOP_WORDS, sentence_key
+from narratives.text import sentence_key, stop_words
 
+STOP_WORDS = stop_words()  # claims import scikit-learn anyway
 LINKAGES = ("average", "complete", "single", "mutual")
 
 

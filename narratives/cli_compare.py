@@ -46,7 +46,7 @@ from .errors import ConfigError, LockBusy, StoreError
 from .lock import collect_lock, lock_path_for
 from .report import cell, emit, plain
 from .store import db_url
-from .storefile import utcnow
+from .storefile import sqlite_database, utcnow
 
 STATE_WORDS = {"attributed": "attributed", "agentless": "agentless", "absent": "—"}
 EVENT_VERDICTS = {"not_covered": "published nothing on this event while its feeds worked (not covered)",
@@ -106,7 +106,10 @@ def compare(db: str | None, event_id: int | None, facts_path: Path, min_support:
 
     url = db_url(db)
     sha, key = file_sha256(facts_path), {"min_support": min_support, "claims": not no_claims}
-    if event_id is not None and not rebuild:
+    engine = None
+    database = sqlite_database(url)
+    # Only a store that exists: a bad facts.yaml must stop before anything is created.
+    if event_id is not None and not rebuild and (database is None or Path(database).is_file()):
         engine = open_or_exit(url)
         if is_current(engine, sha, key, event_id):  # the common case: show it, parse nothing
             _show_event(engine, event_id, fmt)
@@ -119,7 +122,7 @@ def compare(db: str | None, event_id: int | None, facts_path: Path, min_support:
         catalogue = load_facts(facts_path)
     except ConfigError as exc:
         fail("Configuration error (nothing was written):\n" + str(exc), EXIT_CONFIG)
-    engine = open_or_exit(url)
+    engine = engine or open_or_exit(url)
     settings = CompareSettings(min_support=min_support, claims=not no_claims, rebuild=rebuild)
     console = Console(stderr=True)
     progress = Progress(TextColumn("compare"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -51,7 +51,7 @@ from .cluster_state import (
 from .errors import StoreError
 from .models import ArticleRow, ClusterArticleRow, EventArticleRow, EventRow, RunRow, StateRow
 from .store import batches
-from .text import STOP_WORDS, BoilerplateFilter, article_text, sentence_hashes
+from .text import BoilerplateFilter, article_text, sentence_hashes, stop_words
 
 EPOCH = datetime(1970, 1, 1)
 _STATE_KEYS = ("cluster.params", "cluster.df", "cluster.boilerplate")
@@ -482,8 +482,9 @@ def _bulk_update(s: Session, model: type, key: str, bind: str, rows: list[dict])
 
 def _title_words(members: Sequence, n_features: int) -> dict[str, int]:
     """Hashed column of every word in the members' titles (hashes cannot be read back)."""
+    stop = stop_words()
     words = sorted({w for m in members for w in _TITLE_WORD.findall((m.title or "").lower())
-                    if w not in STOP_WORDS and not w.isdigit()})
+                    if w not in stop and not w.isdigit()})
     if not words:
         return {}
     hasher = FeatureHasher(n_features=n_features, input_type="string", alternate_sign=False)

@@ -168,11 +168,7 @@ def ensure_fts(conn: Connection) -> bool:
     """
     if conn.dialect.name != "sqlite" or not fts5_available(conn):
         return False
-    names = {r[0] for r in conn.exec_driver_sql(
-        "SELECT name FROM sqlite_master WHERE name IN (?, ?" + ", ?" * len(TRIGGERS) + ")",
-        (FTS_TABLE, SOURCE_VIEW, *TRIGGERS))}
-    stored = conn.exec_driver_sql("SELECT value FROM meta WHERE key = ?", (_META_KEY,)).scalar()
-    if stored == FTS_HASH and names == {FTS_TABLE, SOURCE_VIEW, *TRIGGERS}:
+    if index_is_current(conn.connection.driver_connection):
         return True
     for name in TRIGGERS:
         conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
@@ -183,6 +179,20 @@ def ensure_fts(conn: Connection) -> bool:
     conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
     conn.exec_driver_sql("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_META_KEY, FTS_HASH))
     return True
+
+
+def index_is_current(con: sqlite3.Connection) -> bool:
+    """Whether the index, its source view and its triggers are this version's definitions
+    (one sqlite3 connection: the store's own opener, ``store.schema_is_current`` and the
+    read-only ``open_index`` all ask this)."""
+    names = (FTS_TABLE, SOURCE_VIEW, *TRIGGERS)
+    try:
+        found = {r[0] for r in con.execute(
+            f"SELECT name FROM sqlite_master WHERE name IN ({', '.join('?' * len(names))})", names)}
+        stored = con.execute("SELECT value FROM meta WHERE key = ?", (_META_KEY,)).fetchone()
+    except sqlite3.Error:  # no meta table yet: a new or foreign file
+        return False
+    return found == set(names) and stored is not None and stored[0] == FTS_HASH
 
 
 def has_index(con: sqlite3.Connection) -> bool:
@@ -200,11 +210,10 @@ def open_index(path: Path) -> sqlite3.Connection | None:
     except sqlite3.Error as exc:
         raise StoreError(f"search: cannot read {path}: {exc}. Fix: check --db") from None
     try:
-        meta = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('schema_version', ?)",
-                                (_META_KEY,)).fetchall())
+        version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except sqlite3.Error:
-        meta = {}
-    if meta.get("schema_version") == str(SCHEMA_VERSION) and meta.get(_META_KEY) == FTS_HASH:
+        version = None
+    if version == (str(SCHEMA_VERSION),) and index_is_current(con):
         return con
     con.close()
     return None

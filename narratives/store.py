@@ -117,23 +117,24 @@ def schema_is_current(engine: Engine) -> bool:
     and costs a few small reads (every command opens the store)."""
     if engine.dialect.name != "sqlite":
         return False
-    from .search import FTS_HASH, FTS_TABLE, SOURCE_VIEW, TRIGGERS
+    from .search import index_is_current
 
     try:
         raw = engine.raw_connection()
         try:
-            names = {r[0] for r in raw.execute("SELECT name FROM sqlite_master")}
+            con = raw.driver_connection
+            names = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
             if "meta" not in names:
                 return False
-            meta = dict(raw.execute("SELECT key, value FROM meta WHERE key IN "
-                                    "('schema_version', 'views_hash', 'fts_hash')").fetchall())
+            meta = dict(con.execute("SELECT key, value FROM meta WHERE key IN "
+                                    "('schema_version', 'views_hash')").fetchall())
+            index = index_is_current(con)
         finally:
             raw.close()
     except (sqlite3.Error, DatabaseError):  # not a store, or unreadable: the full path says why
         return False
-    wanted = {*Base.metadata.tables, *VIEWS, FTS_TABLE, SOURCE_VIEW, *TRIGGERS}
-    return (wanted <= names and meta.get("schema_version") == str(SCHEMA_VERSION)
-            and meta.get("views_hash") == _views_hash() and meta.get("fts_hash") == FTS_HASH)
+    return ({*Base.metadata.tables, *VIEWS} <= names and meta.get("schema_version") == str(SCHEMA_VERSION)
+            and meta.get("views_hash") == _views_hash() and index)
 
 
 def ensure_schema(engine: Engine, now: datetime) -> None:

@@ -231,12 +231,6 @@ def stop_words() -> frozenset[str]:
     }  # fmt: skip
 
 
-def __getattr__(name: str) -> object:  # ``from narratives.text import STOP_WORDS`` (PEP 562)
-    if name == "STOP_WORDS":
-        return stop_words()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 # Capitalised for reasons other than being a name.
 NOT_ENTITIES = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may "

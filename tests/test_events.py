@@ -54,7 +54,7 @@ from narratives.importer import read_rows, store_rows
 from narratives.lock import collect_lock, lock_path_for
 from narratives.loopback import static
 from narratives.models import ArticleRow
-from narratives.text import STOP_WORDS
+from narratives.text import stop_words
 
 # --------------------------------------------------------------------------- invented corpora
 
@@ -550,7 +550,7 @@ def test_store_contents_after_cluster(big):
         assert label == (f"{headline} — {terms}" if terms else headline)
         titles = " ".join(m[3] for m in group).lower()
         for term in filter(None, terms.split(", ")):
-            assert term in titles and term not in STOP_WORDS, (eid, term)
+            assert term in titles and term not in stop_words(), (eid, term)
         assert len(terms.split(", ")) <= 5
     assert any(len(g) >= 3 for g in members.values())
 

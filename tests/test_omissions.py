@@ -594,3 +594,12 @@ def test_compare_event_recompares_when_its_coverage_changed(velmora_db, monkeypa
     assert invoke("compare", str(market), "--db", db, "--facts", facts).exit_code == 0
     assert calls, "a stale event must be compared again"
     assert snapshot(store) != before
+
+
+def test_compare_event_with_a_bad_catalogue_creates_no_store(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("facts:\n  - id: Bad Id\n    label: x\n", "utf-8")
+    db = tmp_path / "none" / "store.db"
+    r = invoke("compare", "3", "--db", str(db), "--facts", str(bad))
+    assert r.exit_code == 2 and "bad.yaml" in r.output
+    assert not db.exists() and not db.parent.exists()
