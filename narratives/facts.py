@@ -24,7 +24,11 @@ It is **attributed** when one of the fact's actors is named
 An actor word counts only where it names the doer: not a target ("strikes on Hezbollah
 positions", "Ukraine's grid", "fuel to Russian forces"), not a source ("Ukrainian officials
 said a missile hit ...", "according to Syrian military sources") unless the source speaks of
-itself ("said its jets ...") or denies the report, and not a dateline ("MOSCOW —"). Coordinated modifiers share
+itself ("said its jets ..."), denies the report, or says the action hit the other side's
+fighters ("Israeli officials said the strike targeted Hamas militants"), and not a dateline
+("MOSCOW —"). A fact matched only by a generic verb (facts.yaml ``generic:``: strike,
+struck) yields to a fact with the same actors matched by a word that says how ("a guided
+bomb struck": an air strike, not a missile strike). Coordinated modifiers share
 their noun: "Syrian and Russian warplanes" names "Syrian warplanes" too. A vehicle
 (facts.yaml ``vehicles:``: jet, helicopter, drone) is an action only beside an attack word
 (``attacks:``): "counted Russian jets over the camp" is no air strike.
@@ -51,10 +55,10 @@ war. No agentless mention is made
   Facts whose topics have no theatre terms, and catalogues without ``theatres:``, are not
   checked.
 
-Neither rule touches attributed mentions: an article that names the fact's actor carries it
-wherever it is. A fact with no actor terms is attributed (= carried) whenever it matches in
-an article that names one of its theatres (the theatre rule applies to it too: "held hostage
-by the management" in a labour dispute is no hostage-taking). Denial and hedging cues (facts.yaml ``cues:``) in the action sentence, and in the
+The theatre rule applies to attributed mentions too, and to facts with no actor terms
+(attributed = carried whenever they match): "held hostage by the management" in a labour
+dispute is no hostage-taking. Parties are theatre terms (Israeli, Syrian, Hamas), so an
+article naming one is in that war wherever it is. Denial and hedging cues (facts.yaml ``cues:``) in the action sentence, and in the
 sentence that named the actor, are recorded on the mention and never change the state: the
 outlet carried the claim. A term inside an ``exclude`` phrase ("Russian-made jets",
 "pro-Russian separatists") does not count, unless the term covers the whole phrase.
@@ -97,17 +101,22 @@ _Candidate = tuple[int, Pattern]  # (term index, one of its patterns)
 # Roles of a term; fact roles carry the fact's index, shared ones -1.
 (
     _ACTOR, _ACTION, _CONTEXT, _EXCLUDE, _CUE, _REFERENCE, _BLAME, _EXCLUDE_ALL, _OTHER, _THEATRE,
-    _VEHICLE, _ATTACK, _WHERE,
-) = range(13)  # fmt: skip
+    _VEHICLE, _ATTACK, _WHERE, _GENERIC,
+) = range(14)  # fmt: skip
 _ROLE_NAMES = (
     "actor", "action", "context", "exclude", "cue", "reference", "blame", "exclude", "other actor", "theatre",
-    "vehicle", "attack", "agentless_in",
+    "vehicle", "attack", "agentless_in", "generic",
 )  # fmt: skip
 #: A source speaks of its own action when one of these follows its verb ("Russia said its
 #: jets struck ...") or it denies what it reports ("Russia said reports of airstrikes were
 #: fake"); otherwise the action it reports is someone else's ("Ukrainian officials said a
 #: missile hit the hospital").
 _SELF = frozenset("it its they their we our".split())
+#: ... or when what it says was hit is the other side's fighters ("Israeli officials said the
+#: strike targeted Hamas militants"): an army announcing a strike on its enemy announces its own.
+_ENEMY = frozenset(
+    "militant militants terrorist terrorists gunmen insurgents jihadists hamas hezbollah".split()
+)
 
 
 @dataclass(frozen=True)
@@ -143,6 +152,7 @@ class _Sentence:
     words: list[str] = field(default_factory=list)  # folded words, for _nearest
     theatres: set[int] = field(default_factory=set)  # indexes into catalogue.theatres
     places: set[int] = field(default_factory=set)  # facts one of whose agentless_in terms is here
+    specific: set[int] = field(default_factory=set)  # facts matched by an action term that is not generic
 
 
 class FactMatcher:
@@ -179,6 +189,7 @@ class FactMatcher:
             (_OTHER, catalogue.other_actors),
             (_VEHICLE, catalogue.vehicles),
             (_ATTACK, catalogue.attacks),
+            (_GENERIC, catalogue.generic),
         ]:
             for term in terms:
                 self._add(index, term, (role, -1, 0))
@@ -200,8 +211,16 @@ class FactMatcher:
             )
             for f, fact in enumerate(self._facts)
         ]
-        # The theatres (indexes into catalogue.theatres) where each fact's unanchored mentions
-        # (agentless, or of a fact without actors) count; None: not checked.
+        # Siblings: facts with the same actors doing another kind of thing (air strikes and
+        # missile strikes by Russia), between which a generic action word yields.
+        self._siblings: list[frozenset[int]] = [
+            frozenset(
+                g for g, other in enumerate(self._facts) if g != f and fact.actor and actors[f] == actors[g]
+            )
+            for f, fact in enumerate(self._facts)
+        ]
+        # The theatres (indexes into catalogue.theatres) where each fact's mentions count;
+        # None: not checked.
         where = {topic: k for k, (topic, _terms) in enumerate(catalogue.theatres)}
         self._theatres: list[frozenset[int] | None] = [
             frozenset(where[t] for t in fact.topics if t in where) or None for fact in self._facts
@@ -290,6 +309,7 @@ class FactMatcher:
         excluded_all: list[tuple[int, int]] = []
         excluded: dict[int, list[tuple[int, int]]] = {}
         vehicles: set[int] = set()  # where vehicle terms end
+        generic: set[tuple[int, int]] = set()  # spans of generic action words
         attack = False
         for term, start, end in hits:
             for role, f, _ in self._roles[term]:
@@ -301,6 +321,8 @@ class FactMatcher:
                     vehicles.add(end)
                 elif role == _ATTACK:
                     attack = True
+                elif role == _GENERIC:
+                    generic.add((start, end))
         if attack:
             vehicles.clear()
         actions: dict[int, tuple[int, str]] = {}
@@ -333,6 +355,8 @@ class FactMatcher:
                             continue
                         actions.setdefault(f, (start, text))
                         info.action_spans.setdefault(f, []).append((start, end))
+                        if (start, end) not in generic:
+                            info.specific.add(f)
                     else:
                         contexts.setdefault(f, set()).add(group)
                 elif role == _CUE:
@@ -367,7 +391,12 @@ class FactMatcher:
                 # its own denial: a cue before anyone else is named ("Ukraine denied it and said
                 # Russia had staged the strike" is Ukraine's denial, and Russia's alleged act)
                 stop = next((s for s in named if s > verb), len(tokens.words))
-                if _SELF.intersection(tokens.words[verb + 1 :]) or any(verb < c < stop for c, _ in cues):
+                after = tokens.words[verb + 1 :]
+                if (
+                    _SELF.intersection(after)
+                    or _ENEMY.intersection(after)
+                    or any(verb < c < stop for c, _ in cues)
+                ):
                     agents.setdefault(f, (start, text))
                     info.perpetrators.setdefault(f, []).append((start, end))
         info.agents = {f: text for f, (_, text) in sorted(agents.items(), key=lambda x: x[1][0])}
@@ -421,6 +450,8 @@ class FactMatcher:
                 state: Literal["attributed", "agentless"] = (
                     "agentless" if fact.actor and actor is None else "attributed"
                 )
+                if f not in info.specific and any(g in info.specific for g in self._siblings[f] & info.actions.keys()):
+                    continue  # "a guided bomb struck": the bomb says which of its actor's strikes
                 if self._theatres[f] is not None and self._theatres[f].isdisjoint(theatres):
                     continue  # another war's, or no war's: a dockers' strike, a museum bombed in 1944
                 if state == "agentless" and fact.agentless_in and f not in places:

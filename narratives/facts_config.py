@@ -54,9 +54,10 @@ DEFAULT_VEHICLES = (
 DEFAULT_ATTACKS = (
     "strike", "struck", "hit", "bomb", "bombard", "pound", "fire", "shoot", "shot", "shell", "raid",
     "attack", "target", "destroy", "damage", "kill", "killed", "wound", "injure", "launch", "blast",
-    "explode", "explosion", "missile", "rocket", "munition", "canister", "barrel", "payload", "sortie",
+    "explode", "explosion", "missile", "rocket", "munition", "canister", "cylinder", "barrel", "payload", "sortie",
     "slam", "ablaze", "удар*", "атак*", "бомб*", "обстрел*", "قصف*", "غارة", "غارات", "استهدف*",
 )  # fmt: skip
+DEFAULT_GENERIC = ("strike", "struck", "hit", "attack")
 #: Facts.yaml ``theatres:`` and ``other_actors:`` have no built-in default: without them the
 #: theatre and other-actor rules (narratives.facts) are off.
 
@@ -93,6 +94,10 @@ class FactCatalogue:
     # bombed" is an air strike, "counted Russian jets over the camp" is not
     vehicles: tuple[str, ...] = DEFAULT_VEHICLES
     attacks: tuple[str, ...] = DEFAULT_ATTACKS
+    # action words that do not say how ("struck"): a fact matched by them alone yields to a fact
+    # with the same actors matched by a word that does ("a guided bomb struck" is an air strike,
+    # not a missile strike)
+    generic: tuple[str, ...] = DEFAULT_GENERIC
     # topic -> terms naming its theatre (places, parties); an agentless mention of a fact with
     # topics needs the article to name one of its theatres (see narratives.facts)
     theatres: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -128,6 +133,7 @@ TOP_KEYS = {
     "theatres": False,
     "vehicles": False,
     "attacks": False,
+    "generic": False,
 }
 FACT_KEYS = {
     "id": True,
@@ -305,7 +311,7 @@ def parse_facts_yaml(text: str, path: str = "facts.yaml") -> FactCatalogue:
         raise ConfigError([f"{path}:1: facts: the file is empty. Fix: add a 'facts:' list"])
     top = _mapping(p, root, "(top)", TOP_KEYS)
     shared: dict[str, tuple[str, ...]] = {}
-    for name in ("cues", "references", "blame", "exclude", "other_actors", "vehicles", "attacks"):
+    for name in ("cues", "references", "blame", "exclude", "other_actors", "vehicles", "attacks", "generic"):
         if name in top:
             terms = _terms(p, top[name], name)
             shared[name] = tuple(t for t, _ in terms or ())

@@ -56,7 +56,10 @@ _RELATIVE = frozenset("where which that whom whose".split())
 #: ("the commission found that Russian forces had shelled ...").
 _THAT_REPORTS = SPEECH | frozenset(
     "found find finds concluded concludes established showed show shows confirmed confirms suggested "
-    "suggests noted notes insisted insists denied denies deny announced announces clear evidence".split()
+    "suggests noted notes insisted insists denied denies deny announced announces clear evidence "
+    # nouns that open what was alleged: "rejected allegations that the Syrian army had used ..."
+    "allegation allegations accusation accusations claim claims report reports charge charges "
+    "assertion assertions".split()
 )
 #: An actor whose phrase ends, within ``_SOURCE_REACH`` words, at one of these is a source:
 #: "Turkey said", "Ukraine's air force said", "Ukrainian officials in Kharkiv reported".

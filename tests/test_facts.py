@@ -7,6 +7,7 @@ first. All sentences are invented for these tests.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 
@@ -970,3 +971,70 @@ def test_agentless_in_is_validated_as_terms():
 )
 def test_shipped_catalogue_round_4_rules(shipped, sentences, fact, state):
     assert shipped.states(sentences)[fact] == state
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # a generic verb ("struck") yields to the weapon that says which of the actor's strikes
+        (["A guided bomb struck a nine-storey building in Kharkiv."], "russian_missile_strikes", "absent"),
+        (["A guided bomb struck a nine-storey building in Kharkiv."], "russian_airstrikes", "agentless"),
+        (["Russian glide bombs hit apartment blocks in Zaporizhzhia."], "russian_missile_strikes", "absent"),
+        (["Russian missiles struck the power grid in Kharkiv."], "russian_missile_strikes", "attributed"),
+        (["Russian forces struck a railway depot in Kharkiv."], "russian_missile_strikes", "attributed"),
+        (["Artillery shells fired by Syrian government forces struck the clinic in Atarib."],
+         "syrian_government_airstrikes", "absent"),
+        (["Artillery shells fired by Syrian government forces struck the clinic in Atarib."],
+         "syrian_government_shelling", "attributed"),
+        (["Syrian government forces struck the market in Idlib."], "syrian_government_airstrikes", "attributed"),
+        # a drone facility is a target, not the weapon
+        (["A drone workshop in Zaporizhzhia was hit by a guided bomb."], "russian_missile_strikes", "absent"),
+        # an army's officials announcing a strike on the other side's fighters announce their own
+        (["Israeli officials said the strike targeted Hamas militants using a school in Gaza."],
+         "israeli_airstrikes", "attributed"),
+        (["Ukrainian officials said a missile hit the hospital in Kharkiv."], "russian_missile_strikes", "agentless"),
+        # "allegations that X had ...": X is the accused, not a target
+        (["The ministry rejected allegations that the Syrian Arab Army had used chlorine in Kafr Zita."],
+         "chemical_weapons", "attributed"),
+        # strikes that have not happened
+        (["The aim was to give Western countries a pretext for strikes on Syria."],
+         "syrian_government_airstrikes", "absent"),
+        (["The aim is to provoke Western strikes on Syria, Popov said."], "syrian_government_airstrikes", "absent"),
+        # "the occupation" names Israel for hospitals and aid in Gaza, not another occupier
+        (["Occupation bombs courtyard of al-Awda hospital in Gaza."], "hospital_strike", "attributed"),
+        (["The occupation kept the Kerem Shalom crossing closed, blocking aid trucks bound for Gaza."],
+         "aid_blocked", "attributed"),
+        (["Turkish occupation forces closed the crossing at Ras al-Ain, blocking aid."], "aid_blocked", "absent"),
+        # casualties counted as the treated, burnt or cut; citizens
+        (["Among those treated at the field hospital in Idlib were five children."], "child_casualties",
+         "attributed"),
+        (["Her grandchildren were cut by glass when the building in Kyiv shook."], "child_casualties", "attributed"),
+        (["Four citizens were killed in Khan Younis."], "civilian_casualties", "attributed"),
+        (["The hospital in Gaza treated its last patient and closed."], "civilian_casualties", "absent"),
+        # a gas cylinder is an attack word, and Latamneh is in Syria
+        (["A cylinder dropped from a helicopter released a choking cloud over Latamneh."],
+         "syrian_government_airstrikes", "agentless"),
+        (["Helicopters dropped leaflets over Latamneh."], "syrian_government_airstrikes", "absent"),
+    ],
+)
+def test_shipped_catalogue_round_5_rules(shipped, sentences, fact, state):
+    assert shipped.states(sentences)[fact] == state
+
+
+def test_a_generic_action_word_yields_to_a_sibling_fact_with_the_same_actors():
+    two = (
+        "facts:\n"
+        "  - {id: air, label: A, description: d, actor: [Russian], action: [bomb, strike, struck]}\n"
+        "  - {id: missile, label: M, description: d, actor: [Russian], action: [missile, strike, struck]}\n"
+    )
+    matcher = FactMatcher(parse_facts_yaml(two))
+    states = matcher.states(["Russian bombs struck the town."])
+    assert states == {"air": "attributed", "missile": "absent"}
+    # "strike" alone says nothing about the weapon: both facts keep it
+    assert matcher.states(["A Russian strike hit the town."]) == {"air": "attributed", "missile": "attributed"}
+    # with generic words switched off, every action word counts as it is
+    matcher = FactMatcher(dataclasses.replace(parse_facts_yaml(two), generic=("attack",)))
+    assert matcher.states(["Russian bombs struck the town."]) == {"air": "attributed", "missile": "attributed"}
+    assert FactCatalogue(facts=()).generic == ("strike", "struck", "hit", "attack")
+    with pytest.raises(ConfigError, match=r"generic: expected a non-empty list of terms"):
+        parse_facts_yaml(two + "generic: []\n")
