@@ -28,7 +28,8 @@ itself ("said its jets ..."), denies the report, or says the action hit the othe
 fighters ("Israeli officials said the strike targeted Hamas militants"), and not a dateline
 ("MOSCOW —"). A fact matched only by a generic verb (facts.yaml ``generic:``: strike,
 struck) yields to a fact with the same actors matched by a word that says how ("a guided
-bomb struck": an air strike, not a missile strike). Coordinated modifiers share
+bomb struck": an air strike, not a missile strike). An age under 18 in commas after a name
+or a kin word ("Polina, 16,") also reads as the word "minor". Coordinated modifiers share
 their noun: "Syrian and Russian warplanes" names "Syrian warplanes" too. A vehicle
 (facts.yaml ``vehicles:``: jet, helicopter, drone) is an action only beside an attack word
 (``attacks:``): "counted Russian jets over the camp" is no air strike.
@@ -302,6 +303,7 @@ class FactMatcher:
 
     def _sentence(self, sentence: str) -> _Sentence:
         tokens = Tokens.of(sentence)
+        _mark_minor_ages(tokens)
         hits = self._hits(tokens)
         info = _Sentence(words=tokens.words)
         if not hits:
@@ -508,6 +510,29 @@ class FactMatcher:
             for role, f, _ in self._roles[term]:
                 out.append((self._terms[term], names[role], self._facts[f].id if f >= 0 else None))
         return out
+
+
+#: Words before an age in commas that make it a person's age ("their son Andriy, 15,").
+_KIN = frozenset(
+    "son daughter brother sister child boy girl nephew niece grandson granddaughter cousin".split()
+)
+
+
+def _mark_minor_ages(tokens: Tokens) -> None:
+    """Let an age under 18 set off by commas after a name or a kin word ("Polina, 16, was
+    on her way", "her brother, 14, survived") also read as the word "minor", so a catalogue
+    that lists "minor" among its child words counts it. "Kyiv, 16 people ..." is no age: the
+    number must be followed by a comma, a closing parenthesis or the end of the sentence."""
+    words = tokens.words
+    for i in range(1, len(words)):
+        w = words[i]
+        if not (len(w) <= 2 and w.isascii() and w.isdigit() and 0 < int(w) < 18):
+            continue
+        before, after = tokens.gaps[i - 1], tokens.gaps[i] if i < len(tokens.gaps) else "."
+        if not ("," in before or "(" in before) or not any(c in after for c in ",)."):
+            continue
+        if tokens.raw[i - 1][:1].isupper() or words[i - 1] in _KIN:
+            tokens.alts[i] = (*tokens.alts.get(i, ()), "minor")
 
 
 def _merge(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:

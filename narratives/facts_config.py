@@ -49,7 +49,7 @@ DEFAULT_EXCLUDE = (
 )  # fmt: skip
 DEFAULT_VEHICLES = (
     "jet", "warplane", "aircraft", "plane", "bomber", "helicopter", "gunship", "drone", "UAV",
-    "unmanned aerial vehicle", "aviation",
+    "unmanned aerial vehicle", "aviation", "Aerospace Forces",
 )  # fmt: skip
 DEFAULT_ATTACKS = (
     "strike", "struck", "hit", "bomb", "bombard", "pound", "fire", "shoot", "shot", "shell", "raid",

@@ -50,6 +50,10 @@ SETS = [
     HeldOut("facts_eval_holdout4.yaml", "n",
             "written after the matcher's fourth tuning round; never used for tuning",
             ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml")),
+    HeldOut("facts_eval_holdout5.yaml", "p",
+            "written after the matcher's fifth tuning round; never used for tuning",
+            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
+             "facts_eval_holdout4.yaml")),
 ]
 
 

@@ -1038,3 +1038,47 @@ def test_a_generic_action_word_yields_to_a_sibling_fact_with_the_same_actors():
     assert FactCatalogue(facts=()).generic == ("strike", "struck", "hit", "attack")
     with pytest.raises(ConfigError, match=r"generic: expected a non-empty list of terms"):
         parse_facts_yaml(two + "generic: []\n")
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # the Aerospace Forces are aircraft: an action beside an attack word, and their actor
+        (["The Russian Aerospace Forces struck a command post on the outskirts of Salqin."],
+         "russian_airstrikes", "attributed"),
+        (["The Aerospace Forces parade was held in Moscow."], "russian_airstrikes", "absent"),
+        (["Russian aircraft had flown no combat missions near Maarat Misrin, the ministry said."],
+         "russian_airstrikes", "attributed"),
+        (["The Israeli enemy carried out an air aggression on sites near Masyaf in Syria."],
+         "israeli_airstrikes", "attributed"),
+        (["Occupation aircraft pounded the Nuseirat camp in Gaza."], "israeli_airstrikes", "attributed"),
+        # each side in Ukraine accuses the other of chemical weapons
+        (["Units of the Ukrainian armed forces used munitions filled with chloropicrin near Donetsk."],
+         "chemical_weapons", "attributed"),
+        (["A canister fell from the sky over Habit in Idlib and burst next to the houses."],
+         "syrian_government_airstrikes", "agentless"),
+        # an unattributed drone attack on a Russian region is in the Ukrainian war
+        (["Fire at Krasnodar refinery after drone attack, governor says"], "ukrainian_strikes", "agentless"),
+        # ages under 18 in commas after a name or a kin word are children
+        (["Three passengers died, among them Polina, 16, who was on her way to Belgorod."], "child_casualties",
+         "attributed"),
+        (["Their son Andriy, 15, was killed in Kyiv."], "child_casualties", "attributed"),
+        (["In Kyiv, 16 people were killed."], "child_casualties", "absent"),
+        (["Three men, all over 40, were killed in Kharkiv on 14 March."], "child_casualties", "absent"),
+        (["The strike wounded a mother and her young son in Sderot."], "child_casualties", "attributed"),
+        # more ways to report casualties and flight
+        (["The aggression led to the martyrdom of two civilians in Quneitra, Syria."], "civilian_casualties",
+         "attributed"),
+        (["No civilians were harmed in the strikes on Idlib, the source said."], "civilian_casualties",
+         "attributed"),
+        (["Night of drones leaves Zaporizhzhia in the dark and a lineman dead"], "civilian_casualties",
+         "attributed"),
+        (["Dozens of families moved into temporary shelters run by the city of Dnipro."], "displacement",
+         "attributed"),
+        (["Israeli drones fire on Gaza hospital, wounding medics"], "hospital_strike", "attributed"),
+        (["Medical complex in southern Gaza hit"], "hospital_strike", "agentless"),
+        (["Deliveries through Kerem Shalom into Gaza were suspended by Israel."], "aid_blocked", "attributed"),
+    ],
+)
+def test_shipped_catalogue_round_6_rules(shipped, sentences, fact, state):
+    assert shipped.states(sentences)[fact] == state
