@@ -29,7 +29,9 @@ fighters ("Israeli officials said the strike targeted Hamas militants"), and not
 ("MOSCOW —"). A fact matched only by a generic verb (facts.yaml ``generic:``: strike,
 struck) yields to a fact with the same actors matched by a word that says how ("a guided
 bomb struck": an air strike, not a missile strike). An age under 18 in commas after a name
-or a kin word ("Polina, 16,") also reads as the word "minor". Coordinated modifiers share
+or a kin word ("Polina, 16,") also reads as the word "minor". An action term a few words
+after a verb of making or keeping ("where Ukrainian troops assembled long-range drones",
+"used to manufacture explosive drones") is a weapon made, not used, and does not count. Coordinated modifiers share
 their noun: "Syrian and Russian warplanes" names "Syrian warplanes" too. A vehicle
 (facts.yaml ``vehicles:``: jet, helicopter, drone) is an action only beside an attack word
 (``attacks:``): "counted Russian jets over the camp" is no air strike.
@@ -115,6 +117,15 @@ _ROLE_NAMES = (
 _SELF = frozenset("it its they their we our".split())
 #: ... or when what it says was hit is the other side's fighters ("Israeli officials said the
 #: strike targeted Hamas militants"): an army announcing a strike on its enemy announces its own.
+#: A weapon a few words after one of these is made, kept or sold, not used ("a workshop where
+#: Ukrainian troops assembled long-range drones", "used to manufacture explosive drones").
+_PRODUCE = frozenset(
+    # verbs only: "building", "stores", "supplies" are also nouns ("a guided bomb hit the building")
+    "assemble assembled assembles assembling built produce produced produces producing manufacture "
+    "manufactured manufactures manufacturing stored storing repaired repairing supplied supplying "
+    "developed developing".split()
+)
+_PRODUCE_REACH = 4
 _ENEMY = frozenset(
     "militant militants terrorist terrorists gunmen insurgents jihadists hamas hezbollah".split()
 )
@@ -355,6 +366,8 @@ class FactMatcher:
                     elif role == _ACTION:
                         if end in vehicles:  # "Russian jets over the camp": no attack
                             continue
+                        if _PRODUCE.intersection(tokens.words[max(0, start - _PRODUCE_REACH) : start]):
+                            continue  # "assembled long-range drones": made, not used
                         actions.setdefault(f, (start, text))
                         info.action_spans.setdefault(f, []).append((start, end))
                         if (start, end) not in generic:

@@ -45,6 +45,8 @@ _NOT_AGENT_AFTER = frozenset(
     "east south north west northeast northwest southeast southwest front frontline "
     "industry industries enterprise enterprises factory factories workshop workshops".split()
 )
+#: ... but "Israeli fighter jets" are aircraft, not fighters.
+_AIRCRAFT = frozenset("jet jets plane planes aircraft bomber bombers".split())
 #: ... and before these two words ("enterprises of the Ukrainian military-industrial complex").
 _NOT_AGENT_AFTER2 = frozenset({("military", "industrial"), ("defence", "industry"), ("defense", "industry"),
                                ("arms", "industry")})
@@ -127,7 +129,7 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
     if (before in _RELATIVE and not actions.intersection(range(end, end + 2))
             and not (before == "that" and preceding in _THAT_REPORTS)):
         return "target", -1
-    if after in _NOT_AGENT_AFTER or (after, after2) in _NOT_AGENT_AFTER2 or (
+    if (after in _NOT_AGENT_AFTER and after2 not in _AIRCRAFT) or (after, after2) in _NOT_AGENT_AFTER2 or (
         preceding not in _ACCUSED_AFTER
         and (before in _TARGET_BEFORE or (before in _PLACE_BEFORE and nxt not in actions))
     ):

@@ -54,6 +54,10 @@ SETS = [
             "written after the matcher's fifth tuning round; never used for tuning",
             ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
              "facts_eval_holdout4.yaml")),
+    HeldOut("facts_eval_holdout6.yaml", "q",
+            "written after the matcher's sixth tuning round; never used for tuning",
+            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
+             "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml")),
 ]
 
 

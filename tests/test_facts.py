@@ -1082,3 +1082,45 @@ def test_a_generic_action_word_yields_to_a_sibling_fact_with_the_same_actors():
 )
 def test_shipped_catalogue_round_6_rules(shipped, sentences, fact, state):
     assert shipped.states(sentences)[fact] == state
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # "Israeli fighter jets": aircraft, not fighters (a target)
+        (["Within an hour, Israeli fighter jets struck two sites in Beit Lahia."], "israeli_airstrikes", "attributed"),
+        (["Israeli strikes hit Hamas fighters in Rafah."], "israeli_airstrikes", "attributed"),
+        (["Strikes on Hezbollah fighters in southern Lebanon killed three."], "israeli_airstrikes", "agentless"),
+        # attacks from the air
+        (["A charity's car came under fire from the air in al-Mawasi in Gaza."], "israeli_airstrikes", "agentless"),
+        (["Precise strikes from the air destroyed workshops in Idlib, a military source said."],
+         "russian_airstrikes", "agentless"),
+        # the wounded by their condition
+        (["Nineteen people remained in hospital in Kharkiv, three of them in a serious condition."],
+         "civilian_casualties", "attributed"),
+        (["Five mechanics working in the hangar in Zaporizhzhia were killed."], "civilian_casualties", "attributed"),
+        # an army turning back aid lorries
+        (["A UN convoy bound for Daraa was refused entry by the Syrian army."], "aid_blocked", "attributed"),
+        (["Soldiers turned back fourteen UN lorries carrying flour to Daraa in Syria."], "aid_blocked", "agentless"),
+        # leaving a home hit in the war
+        (["About 120 people were moved out of the damaged building in Odesa."], "displacement", "attributed"),
+    ],
+)
+def test_shipped_catalogue_round_7_rules(shipped, sentences, fact, state):
+    assert shipped.states(sentences)[fact] == state
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # a weapon being made, kept or sold is not being used
+        (["Russian jets struck a workshop in Zaporizhzhia where Ukrainian troops assembled long-range drones."],
+         "russian_missile_strikes", "absent"),
+        (["Workshops used to manufacture explosive drones in Idlib were destroyed."], "israeli_airstrikes", "absent"),
+        (["Russia had dropped a guided bomb on the building, killing five people in Kharkiv."], "civilian_casualties",
+         "attributed"),
+        (["Syrian aviation hits fortified militant positions in Hama province"], "russian_airstrikes", "absent"),
+    ],
+)
+def test_shipped_catalogue_round_7_weapons_made_not_used(shipped, sentences, fact, state):
+    assert shipped.states(sentences)[fact] == state
