@@ -117,6 +117,9 @@ _ROLE_NAMES = (
 _SELF = frozenset("it its they their we our".split())
 #: ... or when what it says was hit is the other side's fighters ("Israeli officials said the
 #: strike targeted Hamas militants"): an army announcing a strike on its enemy announces its own.
+_ENEMY = frozenset(
+    "militant militants terrorist terrorists gunmen insurgents jihadists hamas hezbollah".split()
+)
 #: A weapon a few words after one of these is made, kept or sold, not used ("a workshop where
 #: Ukrainian troops assembled long-range drones", "used to manufacture explosive drones").
 _PRODUCE = frozenset(
@@ -126,9 +129,6 @@ _PRODUCE = frozenset(
     "developed developing".split()
 )
 _PRODUCE_REACH = 4
-_ENEMY = frozenset(
-    "militant militants terrorist terrorists gunmen insurgents jihadists hamas hezbollah".split()
-)
 
 
 @dataclass(frozen=True)
@@ -338,6 +338,11 @@ class FactMatcher:
                     generic.add((start, end))
         if attack:
             vehicles.clear()
+        # "assembled long-range drones": a weapon made, not used, is no action
+        made = {
+            start for _, start, _ in hits
+            if _PRODUCE.intersection(tokens.words[max(0, start - _PRODUCE_REACH) : start])
+        }
         actions: dict[int, tuple[int, str]] = {}
         contexts: dict[int, set[int]] = {}
         actors: dict[int, tuple[int, str]] = {}
@@ -364,10 +369,8 @@ class FactMatcher:
                         elif kind == "source":
                             sources.setdefault(f, []).append((start, end, verb, text))
                     elif role == _ACTION:
-                        if end in vehicles:  # "Russian jets over the camp": no attack
+                        if end in vehicles or start in made:  # jets over the camp; drones assembled
                             continue
-                        if _PRODUCE.intersection(tokens.words[max(0, start - _PRODUCE_REACH) : start]):
-                            continue  # "assembled long-range drones": made, not used
                         actions.setdefault(f, (start, text))
                         info.action_spans.setdefault(f, []).append((start, end))
                         if (start, end) not in generic:
@@ -447,6 +450,8 @@ class FactMatcher:
         out = []
         for i, info in enumerate(infos):
             for f in sorted(info.actions):
+                if f not in info.specific and self._siblings[f] & info.specific & info.actions.keys():
+                    continue  # "a guided bomb struck": the bomb says which of its actor's strikes
                 fact = self._facts[f]
                 term, start = info.actions[f]
                 cues = info.cues
@@ -465,8 +470,6 @@ class FactMatcher:
                 state: Literal["attributed", "agentless"] = (
                     "agentless" if fact.actor and actor is None else "attributed"
                 )
-                if f not in info.specific and any(g in info.specific for g in self._siblings[f] & info.actions.keys()):
-                    continue  # "a guided bomb struck": the bomb says which of its actor's strikes
                 if self._theatres[f] is not None and self._theatres[f].isdisjoint(theatres):
                     continue  # another war's, or no war's: a dockers' strike, a museum bombed in 1944
                 if state == "agentless" and fact.agentless_in and f not in places:
@@ -535,7 +538,7 @@ def _mark_minor_ages(tokens: Tokens) -> None:
     """Let an age under 18 set off by commas after a name or a kin word ("Polina, 16, was
     on her way", "her brother, 14, survived") also read as the word "minor", so a catalogue
     that lists "minor" among its child words counts it. "Kyiv, 16 people ..." is no age: the
-    number must be followed by a comma, a closing parenthesis or the end of the sentence."""
+    number must be followed by a comma, a closing parenthesis or a full stop."""
     words = tokens.words
     for i in range(1, len(words)):
         w = words[i]

@@ -1015,34 +1015,6 @@ def test_shipped_catalogue_round_4_rules(shipped, sentences, fact, state):
         (["A cylinder dropped from a helicopter released a choking cloud over Latamneh."],
          "syrian_government_airstrikes", "agentless"),
         (["Helicopters dropped leaflets over Latamneh."], "syrian_government_airstrikes", "absent"),
-    ],
-)
-def test_shipped_catalogue_round_5_rules(shipped, sentences, fact, state):
-    assert shipped.states(sentences)[fact] == state
-
-
-def test_a_generic_action_word_yields_to_a_sibling_fact_with_the_same_actors():
-    two = (
-        "facts:\n"
-        "  - {id: air, label: A, description: d, actor: [Russian], action: [bomb, strike, struck]}\n"
-        "  - {id: missile, label: M, description: d, actor: [Russian], action: [missile, strike, struck]}\n"
-    )
-    matcher = FactMatcher(parse_facts_yaml(two))
-    states = matcher.states(["Russian bombs struck the town."])
-    assert states == {"air": "attributed", "missile": "absent"}
-    # "strike" alone says nothing about the weapon: both facts keep it
-    assert matcher.states(["A Russian strike hit the town."]) == {"air": "attributed", "missile": "attributed"}
-    # with generic words switched off, every action word counts as it is
-    matcher = FactMatcher(dataclasses.replace(parse_facts_yaml(two), generic=("attack",)))
-    assert matcher.states(["Russian bombs struck the town."]) == {"air": "attributed", "missile": "attributed"}
-    assert FactCatalogue(facts=()).generic == ("strike", "struck", "hit", "attack")
-    with pytest.raises(ConfigError, match=r"generic: expected a non-empty list of terms"):
-        parse_facts_yaml(two + "generic: []\n")
-
-
-@pytest.mark.parametrize(
-    ("sentences", "fact", "state"),
-    [
         # the Aerospace Forces are aircraft: an action beside an attack word, and their actor
         (["The Russian Aerospace Forces struck a command post on the outskirts of Salqin."],
          "russian_airstrikes", "attributed"),
@@ -1078,15 +1050,6 @@ def test_a_generic_action_word_yields_to_a_sibling_fact_with_the_same_actors():
         (["Israeli drones fire on Gaza hospital, wounding medics"], "hospital_strike", "attributed"),
         (["Medical complex in southern Gaza hit"], "hospital_strike", "agentless"),
         (["Deliveries through Kerem Shalom into Gaza were suspended by Israel."], "aid_blocked", "attributed"),
-    ],
-)
-def test_shipped_catalogue_round_6_rules(shipped, sentences, fact, state):
-    assert shipped.states(sentences)[fact] == state
-
-
-@pytest.mark.parametrize(
-    ("sentences", "fact", "state"),
-    [
         # "Israeli fighter jets": aircraft, not fighters (a target)
         (["Within an hour, Israeli fighter jets struck two sites in Beit Lahia."], "israeli_airstrikes", "attributed"),
         (["Israeli strikes hit Hamas fighters in Rafah."], "israeli_airstrikes", "attributed"),
@@ -1104,15 +1067,6 @@ def test_shipped_catalogue_round_6_rules(shipped, sentences, fact, state):
         (["Soldiers turned back fourteen UN lorries carrying flour to Daraa in Syria."], "aid_blocked", "agentless"),
         # leaving a home hit in the war
         (["About 120 people were moved out of the damaged building in Odesa."], "displacement", "attributed"),
-    ],
-)
-def test_shipped_catalogue_round_7_rules(shipped, sentences, fact, state):
-    assert shipped.states(sentences)[fact] == state
-
-
-@pytest.mark.parametrize(
-    ("sentences", "fact", "state"),
-    [
         # a weapon being made, kept or sold is not being used
         (["Russian jets struck a workshop in Zaporizhzhia where Ukrainian troops assembled long-range drones."],
          "russian_missile_strikes", "absent"),
@@ -1122,5 +1076,24 @@ def test_shipped_catalogue_round_7_rules(shipped, sentences, fact, state):
         (["Syrian aviation hits fortified militant positions in Hama province"], "russian_airstrikes", "absent"),
     ],
 )
-def test_shipped_catalogue_round_7_weapons_made_not_used(shipped, sentences, fact, state):
+def test_shipped_catalogue_rules_of_rounds_5_to_7(shipped, sentences, fact, state):
     assert shipped.states(sentences)[fact] == state
+
+
+def test_a_generic_action_word_yields_to_a_sibling_fact_with_the_same_actors():
+    two = (
+        "facts:\n"
+        "  - {id: air, label: A, description: d, actor: [Russian], action: [bomb, strike, struck]}\n"
+        "  - {id: missile, label: M, description: d, actor: [Russian], action: [missile, strike, struck]}\n"
+    )
+    matcher = FactMatcher(parse_facts_yaml(two))
+    states = matcher.states(["Russian bombs struck the town."])
+    assert states == {"air": "attributed", "missile": "absent"}
+    # "strike" alone says nothing about the weapon: both facts keep it
+    assert matcher.states(["A Russian strike hit the town."]) == {"air": "attributed", "missile": "attributed"}
+    # with generic words switched off, every action word counts as it is
+    matcher = FactMatcher(dataclasses.replace(parse_facts_yaml(two), generic=("attack",)))
+    assert matcher.states(["Russian bombs struck the town."]) == {"air": "attributed", "missile": "attributed"}
+    assert FactCatalogue(facts=()).generic == ("strike", "struck", "hit", "attack")
+    with pytest.raises(ConfigError, match=r"generic: expected a non-empty list of terms"):
+        parse_facts_yaml(two + "generic: []\n")
