@@ -55,8 +55,10 @@ EVENT_VERDICTS = {"not_covered": "published nothing on this event while its feed
 
 
 def facts_option(f: Any) -> Any:
-    return click.option("--facts", "facts_path", default="facts.yaml", show_default=True,
-                        type=click.Path(dir_okay=False, path_type=Path), help="The fact catalogue.")(f)
+    return click.option("--facts", "facts_path", default=None,
+                        type=click.Path(dir_okay=False, path_type=Path),
+                        help="The fact catalogue [default: facts.yaml in the working directory, "
+                             "else the one installed with narratives].")(f)
 
 
 def _flat(rows: list[dict], fmt: str) -> list[dict]:
@@ -103,7 +105,9 @@ def compare(db: str | None, event_id: int | None, facts_path: Path, min_support:
         narratives compare 25 --format json
     """
     from .compare_current import file_sha256, is_current, remember
+    from .facts_config import default_facts_path
 
+    facts_path = facts_path or default_facts_path()
     url = db_url(db)
     sha, key = file_sha256(facts_path), {"min_support": min_support, "claims": not no_claims}
     engine = None

@@ -168,18 +168,13 @@ def _demo_events(engine: Engine, sample: dict[tuple[str, str], SampleArticle], c
          title="latest events (narratives events)")
 
 
-def facts_path() -> Path:
-    """facts.yaml in the working directory, else the catalogue shipped beside the package."""
-    here = Path("facts.yaml")
-    return here if here.is_file() else Path(__file__).resolve().parent.parent / "facts.yaml"
-
-
 def _demo_compare(engine: Engine, sample: dict[tuple[str, str], SampleArticle], console: Console) -> None:
     """Compare the clustered events and print the state outlet's finding with its evidence."""
     from .facts import load_facts
+    from .facts_config import default_facts_path
     from .omissions import CompareSettings, run_compare
 
-    path = facts_path()
+    path = default_facts_path()
     report = run_compare(engine, load_facts(path), CompareSettings(), now=utcnow())
     counts = ", ".join(f"{report.verdicts.get(v, 0)} {v.replace('_', ' ')}"
                        for v in ("omitted", "agentless", "not_covered", "unknown", "thin"))

@@ -346,6 +346,17 @@ def parse_facts_yaml(text: str, path: str = "facts.yaml") -> FactCatalogue:
     return FactCatalogue(facts=tuple(facts), path=path, theatres=tuple(theatres), **shared)
 
 
+def default_facts_path() -> Path:
+    """facts.yaml in the working directory, else the default catalogue installed with the package.
+
+    The package's copy is the repository's facts.yaml (``narratives/facts.yaml`` links to it
+    and a wheel holds its bytes), so a pip-installed narratives compares out of the box and
+    a researcher's own catalogue in the working directory takes precedence.
+    """
+    here = Path("facts.yaml")
+    return here if here.is_file() else Path(__file__).resolve().parent / "facts.yaml"
+
+
 def load_facts(path: Path | str) -> FactCatalogue:
     """Read and validate a facts.yaml file."""
     path = Path(path)
@@ -353,7 +364,7 @@ def load_facts(path: Path | str) -> FactCatalogue:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            [f"{path}:1: (file): not found. Fix: pass --facts PATH or copy facts.yaml from the repository"]
+            [f"{path}:1: (file): not found. Fix: pass --facts PATH to an existing catalogue, or leave --facts out for the default one"]
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{path}:1: (file): cannot be read ({exc}). Fix: save it as UTF-8 text"]) from None

@@ -28,9 +28,10 @@ from sqlalchemy import text
 
 from narratives.collect import CollectOptions, CollectReport, collect_pass
 from narratives.config import Config, FeedSpec, Outlet
-from narratives.demo import facts_path, serve_sample
+from narratives.demo import serve_sample
 from narratives.events import ClusterSettings, run_clustering
 from narratives.facts import load_facts
+from narratives.facts_config import default_facts_path
 from narratives.fetch import FetchSettings, utcnow
 from narratives.loopback import LoopbackServer
 from narratives.omissions import CompareSettings, run_compare
@@ -170,7 +171,7 @@ def pipeline_store() -> Path:
                 report = asyncio.run(collect_pass(engine, config, CollectOptions(workers=0, fetch=FAST)))
             assert not report.failed
             run_clustering(engine, ClusterSettings(workers=0), now=utcnow())
-            run_compare(engine, load_facts(facts_path()), CompareSettings(), now=utcnow())
+            run_compare(engine, load_facts(default_facts_path()), CompareSettings(), now=utcnow())
         finally:
             engine.dispose()
         golden = folder / "golden.db"

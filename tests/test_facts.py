@@ -572,6 +572,23 @@ def test_bad_file_raises_before_anything_is_built(tmp_path):
         parse_facts_yaml("# nothing\n")
 
 
+def test_the_default_catalogue_is_the_working_directorys_else_the_installed_one(tmp_path, monkeypatch):
+    import tomllib
+
+    from narratives.facts_config import default_facts_path
+
+    monkeypatch.chdir(tmp_path)
+    installed = default_facts_path()
+    # The package's copy is the repository's catalogue (a link that a wheel turns into bytes)...
+    assert installed.is_absolute() and installed.read_bytes() == (REPO / "facts.yaml").read_bytes()
+    assert len(load_facts(installed).facts) >= 15
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))
+    assert "facts.yaml" in pyproject["tool"]["setuptools"]["package-data"]["narratives"]
+    # ... and a researcher's own facts.yaml in the working directory wins.
+    (tmp_path / "facts.yaml").write_text(fact_yaml(), encoding="utf-8")
+    assert default_facts_path().resolve() == (tmp_path / "facts.yaml").resolve()
+
+
 def test_valid_catalogue_is_frozen_and_keeps_the_shared_vocabularies():
     catalogue = parse_facts_yaml(
         "cues: [deny]\nexclude: [Russian-made]\n"

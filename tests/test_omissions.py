@@ -383,10 +383,10 @@ def test_demo_shows_the_state_outlet_leaving_out_the_attacker(tmp_path):
                 s.execute(update(EventArticleRow).where(EventArticleRow.article_id == ids[title]).values(event_id=main))
             s.execute(update(EventRow).where(EventRow.id == main).values(outlet_count=EventRow.outlet_count + 1))
             s.commit()
-        from narratives.demo import facts_path
         from narratives.facts import load_facts
+        from narratives.facts_config import default_facts_path
 
-        run_compare(engine, load_facts(facts_path()), CompareSettings(rebuild=True), now=utcnow())
+        run_compare(engine, load_facts(default_facts_path()), CompareSettings(rebuild=True), now=utcnow())
         with Session(engine) as s:
             rows, _ = list_omissions(s, OmissionFilter(outlets=("eastwire",), facts=("russian_airstrikes",),
                                                        events=(main,)))
@@ -519,6 +519,12 @@ def test_compare_through_the_entry_point(velmora_db, tmp_path):
     r = run_cli("compare", "--db", db, "--facts", facts, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "Compared 1 events (4 articles)" in r.stdout and "1 agentless" in r.stdout
+    # Without --facts, away from the repository: the catalogue installed with the package.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    r = run_cli("compare", "--db", db, cwd=elsewhere)
+    assert r.returncode == 0, r.stderr
+    assert "Compared 1 events (4 articles)" in r.stdout
 
 
 def test_schema_4_store_is_upgraded(tmp_path):

@@ -28,9 +28,9 @@ from conftest import Store, collect_once, outlet, run_cli
 from sqlalchemy import text
 
 from narratives.config import Config
-from narratives.demo import facts_path
 from narratives.events import ClusterSettings, run_clustering
 from narratives.facts import load_facts
+from narratives.facts_config import default_facts_path
 from narratives.fetch import utcnow
 from narratives.loopback import LoopbackServer, static
 from narratives.omissions import CompareSettings, run_compare
@@ -193,7 +193,7 @@ def hostile_report(tmp_path_factory):
         report = collect_once(store, Config(outlets=tuple(outlets)))
     assert not report.failed, [r.error for r in report.failed]
     run_clustering(store.engine, ClusterSettings(workers=0), now=utcnow())
-    run_compare(store.engine, load_facts(facts_path()), CompareSettings(), now=utcnow())
+    run_compare(store.engine, load_facts(default_facts_path()), CompareSettings(), now=utcnow())
     with store.engine.begin() as c:
         # What the collector refuses to store, as if an older or broken collector had.
         c.execute(text("UPDATE articles SET url = :u WHERE outlet_id = 'valley-courier'"), {"u": JS_URL})
