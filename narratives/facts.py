@@ -77,7 +77,7 @@ from typing import Literal
 
 from .facts_config import Fact, FactCatalogue, load_facts, parse_facts_yaml
 from .roles import SPEECH, actor_role, dateline, nearest
-from .terms import Pattern, TermError, Tokens, parse_term, term_key
+from .terms import APOSTROPHES, Pattern, TermError, Tokens, parse_term, term_key
 
 __all__ = [
     "STATE_RANK",
@@ -303,7 +303,14 @@ class FactMatcher:
         if entry is not None:
             candidates = entry[0]
             if entry[1] and i + 1 < len(tokens.words):
-                for form2 in tokens.forms(i + 1):
+                second = i + 1
+                if (
+                    tokens.words[second] == "s"
+                    and second + 1 < len(tokens.words)
+                    and tokens.gaps[i] in APOSTROPHES
+                ):
+                    second += 1  # "the regime's aircraft": the term's second word is after the "s"
+                for form2 in tokens.forms(second):
                     candidates = candidates + entry[1].get(form2, [])
         if self._stems:
             candidates = candidates + self._stems.get(form[:3], [])
@@ -315,6 +322,7 @@ class FactMatcher:
     def _sentence(self, sentence: str) -> _Sentence:
         tokens = Tokens.of(sentence)
         _mark_minor_ages(tokens)
+        _mark_counts(tokens)
         hits = self._hits(tokens)
         info = _Sentence(words=tokens.words)
         if not hits:
@@ -461,7 +469,7 @@ class FactMatcher:
                     pass
                 elif f in info.agents:
                     actor, where = info.agents[f], "sentence"
-                elif i and info.reference is not None and info.reference <= start and f in carried[i - 1]:
+                elif i and info.reference is not None and f in carried[i - 1]:
                     actor, j = carried[i - 1][f]
                     where, cues = "previous", _merge(infos[j].cues, cues)
                 elif i + 1 < len(infos) and f in infos[i + 1].agents and infos[i + 1].blame:
@@ -482,7 +490,6 @@ class FactMatcher:
                     and fact.actor
                     and i
                     and info.reference is not None
-                    and info.reference <= start
                     and doers[i - 1] & (self._rivals[f] | {-1})
                 ):
                     continue  # "The strikes ..." after "Turkish drones hit ...": theirs
@@ -549,6 +556,44 @@ def _mark_minor_ages(tokens: Tokens) -> None:
             continue
         if tokens.raw[i - 1][:1].isupper() or words[i - 1] in _KIN:
             tokens.alts[i] = (*tokens.alts.get(i, ()), "minor")
+
+
+#: Numbers that count people in casualty reports ("killing 14", "six dead", "dozens wounded").
+_COUNTS = frozenset(
+    """two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
+    seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred dozen
+    dozens scores hundreds thousands""".split()
+)
+#: Casualty words a count sits right after ("14 killed") or right before ("killing 14").
+_HURT = frozenset("killed dead wounded injured hurt died".split())
+_HURTING = frozenset("killing killed kills wounding wounded wounds injuring injured injures".split())
+#: Words between a casualty word and its count ("killing at least 14").
+_ABOUT = frozenset("at least some about around nearly almost over more than up to another a further".split())
+#: A count of these is of combatants, not people ("killing 20 militants").
+_COMBATANTS = frozenset(
+    """soldier soldiers fighter fighters militant militants terrorist terrorists troops serviceman
+    servicemen gunman gunmen insurgent insurgents rebel rebels militiaman militiamen jihadist
+    jihadists mercenary mercenaries combatant combatants personnel members member of""".split()
+)
+
+
+def _mark_counts(tokens: Tokens) -> None:
+    """Let a count next to a casualty word ("killing at least 14", "6 dead, 40 hurt", "wounded
+    eight") also read as the word "people": news counts the dead without naming them, and
+    the rules count people not named as combatants. A count followed by a combatant word
+    ("killing 20 militants") is not marked."""
+    words = tokens.words
+    for i, w in enumerate(words):
+        if not ((w.isdigit() and w.isascii() and len(w) <= 6) or w in _COUNTS):
+            continue
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if nxt in _COMBATANTS:
+            continue
+        j = i - 1
+        while j >= 0 and words[j] in _ABOUT:
+            j -= 1
+        if nxt in _HURT or (j >= 0 and words[j] in _HURTING):
+            tokens.alts[i] = (*tokens.alts.get(i, ()), "people")
 
 
 def _merge(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:

@@ -49,7 +49,9 @@ DEFAULT_EXCLUDE = (
 )  # fmt: skip
 DEFAULT_VEHICLES = (
     "jet", "warplane", "aircraft", "plane", "bomber", "helicopter", "gunship", "drone", "UAV",
-    "unmanned aerial vehicle", "aviation", "Aerospace Forces",
+    "unmanned aerial vehicle", "aviation", "Aerospace Forces", "pilot", "quadcopter", "MiG", "Sukhoi",
+    "Su-24", "Su-25", "Su-34", "Su-35", "Mi-8", "Mi-17", "Mi-24", "Mi-28", "Ka-52", "L-39", "F-15", "F-16",
+    "F-35",
 )  # fmt: skip
 DEFAULT_ATTACKS = (
     "strike", "struck", "hit", "bomb", "bombard", "pound", "fire", "shoot", "shot", "shell", "raid",

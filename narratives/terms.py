@@ -198,18 +198,29 @@ class Pattern:
     gaps: tuple[str, ...]
 
     def match(self, tokens: Tokens, i: int) -> int | None:
-        """End (exclusive) of a match starting at token i, or None."""
-        end = i + len(self.words)
-        if end > len(tokens.raw):
-            return None
+        """End (exclusive) of a match starting at token i, or None. A word inside the term may
+        carry a possessive in the text: "regime aircraft" matches "the regime's aircraft"."""
+        j = i
         for k, word in enumerate(self.words):
-            if k and not SEPARATORS[self.gaps[k - 1]].fullmatch(tokens.gaps[i + k - 1]):
+            if k:
+                if j >= len(tokens.raw):
+                    return None
+                if (
+                    self.gaps[k - 1] == "space"
+                    and j + 1 < len(tokens.raw)
+                    and tokens.words[j] == "s"
+                    and tokens.gaps[j - 1] in APOSTROPHES
+                ):
+                    j += 1  # skip the "s" of "regime's"
+                if not SEPARATORS[self.gaps[k - 1]].fullmatch(tokens.gaps[j - 1]):
+                    return None
+            if not word.accepts(tokens, j):
                 return None
-            if not word.accepts(tokens, i + k):
-                return None
-        return end
+            j += 1
+        return j
 
 
+APOSTROPHES = frozenset("'\u2019\u02bc")
 _PUNCT_OK = set(" \t-\u2010\u2011\u2012\u2013'\u2019\u02bc.*")
 _TERM_FIX = (
     "terms are plain words, not regular expressions: list each alternative as its own term, end a "

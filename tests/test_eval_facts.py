@@ -32,19 +32,19 @@ NO_ACTOR = {"civilian_casualties", "child_casualties", "displacement", "hostages
 # A word any evidence sentence of the fact must contain (stems; independent of facts.yaml).
 _AIR = r"air|bomb|jet|warplane|aircraft|aviation|sortie|raid|strike|struck|pound|plane|helicopter|drone"
 RELATED = {
-    "russian_airstrikes": _AIR,
+    "russian_airstrikes": _AIR + r"|aerospace",
     "syrian_government_airstrikes": _AIR + r"|barrel|canister|dropp",
     "israeli_airstrikes": _AIR + r"|missile",
-    "hospital_strike": r"hospital|clinic|medical",
-    "civilian_casualties": r"kill|wound|injur|dead|death|died|hurt|harm|casualt|martyr|affected|treated|shrapnel",
+    "hospital_strike": r"hospital|clinic|medical|ward\b",
+    "civilian_casualties": r"kill|wound|injur|dead|death|died|hurt|harm|casualt|martyr|affected|treated|shrapnel|victim|bodies|get up",
     "child_casualties": r"child|boy|girl|pupil|son\b|daughter|brother|teen|\d",
-    "displacement": r"fled|flee|flight|displac|evacuat|refugee|left|leave|homeless|families|out of|taken out",
+    "displacement": r"fled|flee|flight|displac|evacuat|refugee|left|leave|homeless|families|out of|taken out|moved|camp",
     "russian_missile_strikes": r"missile|drone|shahed|weapon|strike|struck|unmanned|shelling",
-    "ukrainian_strikes": r"drone|shell|strike|attack|uav",
+    "ukrainian_strikes": r"drone|shell|strike|attack|uav|unmanned",
     "hamas_rocket_fire": r"rocket|missile|barrage|salvo",
     "hostages": r"hostage|captive",
     "aid_blocked": r"\baid\b|truck|block|halt|crossing|deliver|convoy|suspend|paus|limit|closed|cut off|restrict",
-    "foreign_mercenaries": r"mercenar|foreign|wagner|contractor|legion|uighur|private (military|security)",
+    "foreign_mercenaries": r"mercenar|foreign|wagner|contractor|legion|uighur|private (military|security)|afghan|fatemiyoun",
     "chemical_weapons": r"chemical|chlorine|gas|toxic|\bcs\b|chloropicrin",
     "war_crimes_allegations": r"war crime|crimes? against humanity|genocide|\bicc\b|criminal court|warrant",
 }

@@ -58,6 +58,16 @@ SETS = [
             "written after the matcher's sixth tuning round; never used for tuning",
             ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
              "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml")),
+    # The seventh and eighth sets were written side by side by two writers, so neither is
+    # "earlier" than the other.
+    HeldOut("facts_eval_holdout7.yaml", "r",
+            "written after the matcher's seventh tuning round; never used for tuning",
+            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
+             "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml")),
+    HeldOut("facts_eval_holdout8.yaml", "s",
+            "written after the matcher's seventh tuning round; never used for tuning",
+            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
+             "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml")),
 ]
 
 
