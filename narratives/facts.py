@@ -72,7 +72,7 @@ Matching rules for single terms are in ``narratives.terms``; the roles of actor 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from .facts_config import Fact, FactCatalogue, load_facts, parse_facts_yaml
@@ -177,7 +177,12 @@ class FactMatcher:
 
     def __init__(self, catalogue: FactCatalogue):
         self.catalogue = catalogue
-        self._facts = catalogue.facts
+        # A fact's `also:` rules are matched as facts of their own that report its id, after
+        # the catalogue's facts; _order[f] is the catalogue position mentions are sorted by.
+        variants = [(k, replace(fact, action=v.action, context=v.context, also=()))
+                    for k, fact in enumerate(catalogue.facts) for v in fact.also]
+        self._facts = catalogue.facts + tuple(fact for _, fact in variants)
+        self._order = list(range(len(catalogue.facts))) + [k for k, _ in variants]
         self._terms: list[str] = []  # term index -> text as written
         self._roles: list[list[tuple[int, int, int]]] = []  # term index -> (role, fact, group)
         # first word's form -> (patterns of one word, second word's form -> patterns)
@@ -455,9 +460,10 @@ class FactMatcher:
                 did |= doers[i - 1]
             carried.append(here)
             doers.append(did)
-        out = []
+        out: list[Mention] = []
+        best: dict[tuple[str, int], int] = {}  # (fact id, sentence) -> index in out
         for i, info in enumerate(infos):
-            for f in sorted(info.actions):
+            for f in sorted(info.actions, key=lambda f: (self._order[f], f)):
                 if f not in info.specific and self._siblings[f] & info.specific & info.actions.keys():
                     continue  # "a guided bomb struck": the bomb says which of its actor's strikes
                 fact = self._facts[f]
@@ -502,18 +508,23 @@ class FactMatcher:
                     )
                 ):
                     continue  # someone else's action
-                out.append(
-                    Mention(
-                        fact_id=fact.id,
-                        state=state,
-                        sentence_index=i,
-                        sentence=sentences[i],
-                        action_term=term,
-                        actor_term=actor,
-                        actor_where=where,
-                        cues=cues,
-                    )
+                mention = Mention(
+                    fact_id=fact.id,
+                    state=state,
+                    sentence_index=i,
+                    sentence=sentences[i],
+                    action_term=term,
+                    actor_term=actor,
+                    actor_where=where,
+                    cues=cues,
                 )
+                # one mention per fact and sentence, the best of its rules'
+                k = best.get((fact.id, i))
+                if k is None:
+                    best[(fact.id, i)] = len(out)
+                    out.append(mention)
+                elif STATE_RANK[state] > STATE_RANK[out[k].state]:
+                    out[k] = mention
         return out
 
     def states(self, sentences: Sequence[str]) -> dict[str, State]:

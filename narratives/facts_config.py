@@ -65,6 +65,15 @@ DEFAULT_GENERIC = ("strike", "struck", "hit", "attack")
 
 
 @dataclass(frozen=True)
+class Variant:
+    """Another way to say a fact: its own action words with its own context groups, all in one
+    sentence ("families ... heading for ... the camps": a movement, a refuge, people)."""
+
+    action: tuple[str, ...]
+    context: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
 class Fact:
     """One named rule: an action, optionally by an actor, optionally in a context."""
 
@@ -80,6 +89,7 @@ class Fact:
     # an agentless mention needs the article to name one ("drones hit Belgorod" may be
     # Ukraine's; "drones hit Odesa" is not)
     agentless_in: tuple[str, ...] = ()
+    also: tuple[Variant, ...] = ()  # more (action, context) rules that report this fact
 
 
 @dataclass(frozen=True)
@@ -147,7 +157,9 @@ FACT_KEYS = {
     "topics": False,
     "exclude": False,
     "agentless_in": False,
+    "also": False,
 }
+VARIANT_KEYS = {"action": True, "context": False}
 # libyaml's parser when PyYAML has it: ten times faster, and `compare EVENT` reads the
 # catalogue on every call (its digest tells whether the stored comparison is current).
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -237,37 +249,41 @@ def _fact(p: _Problems, node: yaml.Node, i: int, seen: dict[str, int]) -> Fact |
     for name in ("actor", "action", "exclude", "agentless_in"):
         if name in fields:
             groups[name] = _terms(p, fields[name], f"{key}.{name}")
-    context: list[tuple[tuple[str, yaml.Node], ...] | None] = []
-    if "context" in fields:
-        cnode = fields["context"]
-        if (
-            not isinstance(cnode, yaml.SequenceNode)
-            or not cnode.value
-            or not all(isinstance(g, yaml.SequenceNode) for g in cnode.value)
-        ):
-            p.add(
-                cnode,
-                f"{key}.context",
-                f"expected a list of term lists, got {_describe(cnode)}",
-                "write context: [[hospital, clinic]] -- each inner list is one group that must also occur",
-            )
+    context = _context(p, fields["context"], f"{key}.context") if "context" in fields else []
+    # One term in two groups of a rule would make every match of it count for both; an actor
+    # term among a rule's words would make every match of it attributed.
+    rules = [[(n, groups.get(n)) for n in ("actor", "action")]
+             + [(f"context[{k}]", g) for k, g in enumerate(context)]]
+    also: list[Variant] = []
+    if "also" in fields:
+        anode = fields["also"]
+        if not isinstance(anode, yaml.SequenceNode) or not anode.value:
+            p.add(anode, f"{key}.also", f"expected a list of rules, got {_describe(anode)}",
+                  "write also: [{action: [...], context: [[...], [...]]}], or leave the key out")
         else:
-            context = [_terms(p, g, f"{key}.context[{k}]") for k, g in enumerate(cnode.value)]
-    # One term in two groups would make every match of it count for both.
-    owner: dict[tuple[str, ...], str] = {}
-    named = [(n, groups.get(n)) for n in ("actor", "action")] + [
-        (f"context[{k}]", g) for k, g in enumerate(context)
-    ]
-    for name, terms in named:
-        for text, tnode in terms or ():
-            other = owner.setdefault(term_key(text), name)
-            if other != name:
-                p.add(
-                    tnode,
-                    f"{key}.{name}",
-                    f"{text!r} is also listed under {other}",
-                    "keep the term in one group: an actor term that is also an action makes every match attributed",
-                )
+            for k, vnode in enumerate(anode.value):
+                vkey = f"{key}.also[{k}]"
+                vfields = _mapping(p, vnode, vkey, VARIANT_KEYS)
+                action = _terms(p, vfields["action"], f"{vkey}.action") if "action" in vfields else None
+                vcontext = _context(p, vfields["context"], f"{vkey}.context") if "context" in vfields else []
+                rules.append([("actor", groups.get("actor")), (f"also[{k}].action", action)]
+                             + [(f"also[{k}].context[{j}]", g) for j, g in enumerate(vcontext)])
+                if action is not None:
+                    also.append(Variant(tuple(t for t, _ in action),
+                                        tuple(tuple(t for t, _ in g or ()) for g in vcontext)))
+    for named in rules:
+        owner: dict[tuple[str, ...], str] = {}
+        for name, terms in named:
+            for text, tnode in terms or ():
+                other = owner.setdefault(term_key(text), name)
+                if other != name:
+                    p.add(
+                        tnode,
+                        f"{key}.{name}",
+                        f"{text!r} is also listed under {other}",
+                        "keep the term in one group: an actor term that is also an action makes every "
+                        "match attributed",
+                    )
     topics: list[str] = []
     if "topics" in fields:
         tnode = fields["topics"]
@@ -292,7 +308,25 @@ def _fact(p: _Problems, node: yaml.Node, i: int, seen: dict[str, int]) -> Fact |
         topics=tuple(topics),
         exclude=tuple(t for t, _ in groups.get("exclude") or ()),
         agentless_in=tuple(t for t, _ in groups.get("agentless_in") or ()),
+        also=tuple(also),
     )
+
+
+def _context(p: _Problems, cnode: yaml.Node, key: str) -> list[tuple[tuple[str, yaml.Node], ...] | None]:
+    """A list of term groups (``context:``), each a list of terms that must also occur."""
+    if (
+        not isinstance(cnode, yaml.SequenceNode)
+        or not cnode.value
+        or not all(isinstance(g, yaml.SequenceNode) for g in cnode.value)
+    ):
+        p.add(
+            cnode,
+            key,
+            f"expected a list of term lists, got {_describe(cnode)}",
+            "write context: [[hospital, clinic]] -- each inner list is one group that must also occur",
+        )
+        return []
+    return [_terms(p, g, f"{key}[{k}]") for k, g in enumerate(cnode.value)]
 
 
 def parse_facts_yaml(text: str, path: str = "facts.yaml") -> FactCatalogue:

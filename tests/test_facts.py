@@ -758,7 +758,7 @@ def test_shipped_catalogue_rules_for_agents_theatres_and_senses(shipped, sentenc
         ),
         (["Ukraine's army said its drones hit a depot in Donetsk."], "ukrainian_strikes", "attributed"),
         (
-            ["The jets fired missiles at Damascus, according to Syrian military sources."],
+            ["The jets fired missiles at Ariha, according to Syrian military sources."],
             "syrian_government_airstrikes",
             "agentless",
         ),
@@ -814,8 +814,10 @@ def test_shipped_catalogue_rules_for_roles_vehicles_and_datelines(shipped, sente
 
 
 def test_rivals_share_an_action_and_no_actor(shipped):
-    ids = shipped.catalogue.ids()
-    rivals = {ids[f]: {ids[g] for g in gs} for f, gs in enumerate(shipped._rivals)}
+    ids = [fact.id for fact in shipped._facts]  # the catalogue's facts, then their also: rules
+    rivals: dict[str, set[str]] = {}
+    for f, gs in enumerate(shipped._rivals):
+        rivals.setdefault(ids[f], set()).update(ids[g] for g in gs)
     assert "russian_airstrikes" in rivals["israeli_airstrikes"]
     assert "ukrainian_strikes" in rivals["russian_missile_strikes"]
     # same actors: not rivals; a fact whose actors include this one's (hospital_strike): not a rival
@@ -1195,4 +1197,87 @@ def test_a_reference_word_after_the_action_word_still_refers_back(matcher):
     ],
 )
 def test_shipped_catalogue_rules_of_round_8(shipped, sentences, fact, state):
+    assert shipped.states(sentences)[fact] == state
+
+
+# --------------------------------------------------------------------------- round 9: also rules
+
+ALSO = """\
+facts:
+  - id: displacement
+    label: Displacement
+    description: People fleeing.
+    action: [flee, fled]
+    also:
+      - action: [head for, drive]
+        context: [[camp, border], [family, resident]]
+  - id: air
+    label: Air strikes
+    description: Bombing.
+    actor: [Russian]
+    action: [bomb]
+    also:
+      - action: [pilot]
+        context: [[munition]]
+"""
+
+
+def test_an_also_rule_reports_its_fact_once_per_sentence():
+    m = FactMatcher(parse_facts_yaml(ALSO, "also.yaml"))
+    assert m.states(["Families were heading for the camps near the border."])["displacement"] == "attributed"
+    # every group of the rule must occur: a movement and a refuge without people is no flight
+    assert m.states(["Troops were heading for the border."])["displacement"] == "absent"
+    # the fact's own words and a rule's in one sentence: one mention
+    both = m.mentions(["Residents fled, driving their families to the camps."])
+    assert [(x.fact_id, x.sentence_index) for x in both] == [("displacement", 0)]
+    # a rule's mention takes the fact's actor like any other: the best state wins
+    (x,) = m.mentions(["Russian pilots dropped munitions and bombs on the town."])
+    assert (x.fact_id, x.state, x.actor_term) == ("air", "attributed", "Russian")
+    assert m.states(["The pilots dropped munitions on the town."])["air"] == "agentless"
+    fact = m.catalogue.get("displacement")
+    assert fact.also[0].action == ("head for", "drive") and len(fact.also[0].context) == 2
+
+
+@pytest.mark.parametrize(
+    ("also", "key", "fix"),
+    [
+        ("also: []", "facts[0] (f1).also", "write also:"),
+        ("also: [{context: [[x]]}]", "facts[0] (f1).also[0].action", "add 'action:'"),
+        ("also: [{action: [y], contexts: [[x]]}]", "facts[0] (f1).also[0].contexts", "did you mean 'context'"),
+        ("also: [{action: [Russia]}]", "facts[0] (f1).also[0].action", "keep the term in one group"),
+        ("also: [{action: [y], context: [x]}]", "facts[0] (f1).also[0].context", "each inner list is one group"),
+    ],
+)
+def test_a_bad_also_rule_is_named_with_its_fix(also, key, fix):
+    found = problems(fact_yaml(actor="[Russia]", also=also.removeprefix("also: ")))
+    assert [m["key"] for m in found] == [key]
+    assert fix in found[0]["fix"]
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # barrel bombs are the Syrian government's weapon
+        (["Barrel bombs hit a tent camp near Atarib in Idlib."], "russian_airstrikes", "absent"),
+        (["Barrel bombs hit a tent camp near Atarib in Idlib."], "syrian_government_airstrikes", "agentless"),
+        # the government does not bomb the cities it holds, where Israel strikes
+        (["Jets fired missiles at Damascus overnight, Syrian state media said."],
+         "syrian_government_airstrikes", "absent"),
+        # people on their way to a refuge; captors holding people; aid not let through
+        (["By evening dozens of families were driving north toward the camps near Atmeh in Idlib."],
+         "displacement", "attributed"),
+        (["Residents of Khan Younis left for schools in the west of the city of Gaza."], "displacement", "attributed"),
+        (["The army called on residents of Idlib to leave for the shelters."], "displacement", "absent"),
+        (["Hamas is still holding 101 people in Gaza."], "hostages", "attributed"),
+        (["Hamas fighters held their positions in Rafah in Gaza."], "hostages", "absent"),
+        (["No food convoy has been allowed into northern Gaza for eleven days."], "aid_blocked", "agentless"),
+        (["Forty aid lorries entered Gaza on Sunday."], "aid_blocked", "absent"),
+        (["Doctors in Idlib said 23 people were treated for burns, nine of them under 15."],
+         "child_casualties", "attributed"),
+        # "one of them" refers back
+        (["Two regime helicopters circled over Kafr Zita in Syria.", "One of them dropped a barrel bomb."],
+         "syrian_government_airstrikes", "attributed"),
+    ],
+)
+def test_shipped_catalogue_rules_of_round_9(shipped, sentences, fact, state):
     assert shipped.states(sentences)[fact] == state
