@@ -68,6 +68,17 @@ SETS = [
             "written after the matcher's seventh tuning round; never used for tuning",
             ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
              "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml")),
+    # ... and so were the ninth and tenth.
+    HeldOut("facts_eval_holdout9.yaml", "t",
+            "written after the matcher's eighth tuning round; never used for tuning",
+            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
+             "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml",
+             "facts_eval_holdout7.yaml", "facts_eval_holdout8.yaml")),
+    HeldOut("facts_eval_holdout10.yaml", "u",
+            "written after the matcher's eighth tuning round; never used for tuning",
+            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
+             "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml",
+             "facts_eval_holdout7.yaml", "facts_eval_holdout8.yaml")),
 ]
 
 
