@@ -308,15 +308,12 @@ class FactMatcher:
         if entry is not None:
             candidates = entry[0]
             if entry[1] and i + 1 < len(tokens.words):
-                second = i + 1
-                if (
-                    tokens.words[second] == "s"
-                    and second + 1 < len(tokens.words)
-                    and tokens.gaps[i] in APOSTROPHES
-                ):
-                    second += 1  # "the regime's aircraft": the term's second word is after the "s"
-                for form2 in tokens.forms(second):
-                    candidates = candidates + entry[1].get(form2, [])
+                seconds = [i + 1]
+                if tokens.words[i + 1] == "s" and i + 2 < len(tokens.words) and tokens.gaps[i] in APOSTROPHES:
+                    seconds.append(i + 2)  # "the regime's aircraft": the term's second word is after the "s"
+                for second in seconds:
+                    for form2 in tokens.forms(second):
+                        candidates = candidates + entry[1].get(form2, [])
         if self._stems:
             candidates = candidates + self._stems.get(form[:3], [])
         for term, pattern in candidates:

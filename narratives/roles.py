@@ -43,7 +43,9 @@ _NOT_AGENT_AFTER = frozenset(
     "region regions territory soil border civilian civilians home homes port ports refinery refineries "
     "plant plants airfield airfields harvest grain economy export exports people population capital "
     "east south north west northeast northwest southeast southwest front frontline "
-    "industry industries enterprise enterprises factory factories workshop workshops".split()
+    "industry industries enterprise enterprises factory factories workshop workshops "
+    # ... and a depot's contents ("Ukraine hits Russian fuel depot")
+    "fuel oil ammunition".split()
 )
 #: ... but "Israeli fighter jets" are aircraft, not fighters.
 _AIRCRAFT = frozenset("jet jets plane planes aircraft bomber bombers".split())

@@ -765,7 +765,7 @@ def test_shipped_catalogue_rules_for_agents_theatres_and_senses(shipped, sentenc
         # possessive + target noun, and a place after a preposition, are targets
         (["Missiles knocked out Ukraine's grid near Donetsk."], "ukrainian_strikes", "agentless"),
         (
-            ["The depot supplied fuel to Russian forces in Ukraine before the strike."],
+            ["The depot supplied fuel to Russian forces near Kharkiv before the strike."],
             "russian_missile_strikes",
             "agentless",
         ),
@@ -1280,4 +1280,33 @@ def test_a_bad_also_rule_is_named_with_its_fix(also, key, fix):
     ],
 )
 def test_shipped_catalogue_rules_of_round_9(shipped, sentences, fact, state):
+    assert shipped.states(sentences)[fact] == state
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # a Gaza hospital's name places the article in Gaza
+        (["Statement: attacks on Kamal Adwan hospital must stop."], "hospital_strike", "agentless"),
+        # unattributed drones over a Russian region are Ukraine's, not Russia's
+        (["Air defence units destroyed four drones over the Belgorod region."], "russian_missile_strikes", "absent"),
+        (["A drone struck a minibus in Kharkiv, killing a woman."], "russian_missile_strikes", "agentless"),
+        # a depot's contents are a target, not the attacker
+        (["Ukraine hits Russian fuel depot in long-range drone campaign."], "russian_missile_strikes", "absent"),
+        (["Ukraine hits Russian fuel depot in long-range drone campaign."], "ukrainian_strikes", "attributed"),
+        # shells are no air strike; a hospital next to the target is not hit
+        (["A doctor at Al-Awda Hospital in Gaza said shells struck the upper floors at dawn."],
+         "israeli_airstrikes", "absent"),
+        (["An Israeli jet struck a car parked next to the hospital in Gaza."], "hospital_strike", "absent"),
+        # people gone for good; aid kept at the crossings; Syria's own army
+        (["Most of Valentyna's neighbours in Kharkiv have already left for central Ukraine."],
+         "displacement", "attributed"),
+        (["Trucks of aid for Gaza have remained stuck at the crossings for weeks."], "aid_blocked", "agentless"),
+        (["Syria's military dismissed reports that its helicopters dropped barrel bombs on Idlib."],
+         "syrian_government_airstrikes", "attributed"),
+        (["Zionist warplanes bombed a school in Gaza, massacring 22 Palestinians."],
+         "civilian_casualties", "attributed"),
+    ],
+)
+def test_shipped_catalogue_rules_of_round_10(shipped, sentences, fact, state):
     assert shipped.states(sentences)[fact] == state
