@@ -79,6 +79,19 @@ SETS = [
             ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
              "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml",
              "facts_eval_holdout7.yaml", "facts_eval_holdout8.yaml")),
+    # ... and the eleventh and twelfth.
+    HeldOut("facts_eval_holdout11.yaml", "v",
+            "written after the matcher's ninth tuning round; never used for tuning",
+            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
+             "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml",
+             "facts_eval_holdout7.yaml", "facts_eval_holdout8.yaml", "facts_eval_holdout9.yaml",
+             "facts_eval_holdout10.yaml")),
+    HeldOut("facts_eval_holdout12.yaml", "w",
+            "written after the matcher's ninth tuning round; never used for tuning",
+            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
+             "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml",
+             "facts_eval_holdout7.yaml", "facts_eval_holdout8.yaml", "facts_eval_holdout9.yaml",
+             "facts_eval_holdout10.yaml")),
 ]
 
 
