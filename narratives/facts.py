@@ -51,12 +51,14 @@ war. No agentless mention is made
   such another actor as the doer: the strikes are theirs;
 - in an article that names none of the fact's ``agentless_in`` places, when the fact lists
   them (unattributed drones are Ukraine's only where Ukraine strikes: Russia and the areas
-  it holds, not Odesa);
-- in an article that names none of the fact's theatres (facts.yaml ``theatres:``: topic ->
-  places and parties; a fact's ``topics`` say where it can occur): "airstrikes" in an article
-  about Ukraine are not agent-deleted Israeli strikes, and a port strike is no air strike.
-  Facts whose topics have no theatre terms, and catalogues without ``theatres:``, are not
-  checked.
+  it holds, not Odesa), or in a sentence that names a rival fact's place and none of its own
+  ("drone hits bus in Belgorod" in an article that also names Kharkiv);
+- in an article that names none of the fact's theatres, and whose event's other articles
+  name none either (facts.yaml ``theatres:``: topic -> places and parties; a fact's
+  ``topics`` say where it can occur; ``mentions(sentences, theatres=...)`` takes the
+  event's): "airstrikes" in an article about Ukraine are not agent-deleted Israeli strikes,
+  and a port strike is no air strike. Facts whose topics have no theatre terms, and
+  catalogues without ``theatres:``, are not checked.
 
 The theatre rule applies to attributed mentions too, and to facts with no actor terms
 (attributed = carried whenever they match): "held hostage by the management" in a labour
@@ -71,7 +73,7 @@ Matching rules for single terms are in ``narratives.terms``; the roles of actor 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -143,6 +145,14 @@ class Mention:
     actor_term: str | None  # None when agentless, or when the fact has no actor
     actor_where: Literal["sentence", "previous", "next"] | None
     cues: tuple[str, ...]  # denial/hedging cues as found, lower case, e.g. ("denied",)
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """An article's sentences as ``FactMatcher.scan`` read them."""
+
+    sentences: tuple[str, ...]
+    infos: tuple[_Sentence, ...]
 
 
 @dataclass
@@ -438,10 +448,30 @@ class FactMatcher:
 
     # ------------------------------------------------------------------ an article
 
-    def mentions(self, sentences: Sequence[str]) -> list[Mention]:
-        """Every (fact, sentence) where the fact's action occurs, in sentence then catalogue order."""
-        infos = [self._sentence(s) for s in sentences]
-        theatres = set().union(*(info.theatres for info in infos)) if infos else set()
+    def scan(self, sentences: Sequence[str]) -> Scanned:
+        """Read an article's sentences once: ``mentions_in`` judges them, ``theatres`` says
+        which wars they name (so an event's articles can share their theatres)."""
+        return Scanned(tuple(sentences), tuple(self._sentence(s) for s in sentences))
+
+    def theatres(self, scanned: Scanned) -> frozenset[str]:
+        """The topics of facts.yaml ``theatres:`` whose places or parties the article names."""
+        found = set().union(*(info.theatres for info in scanned.infos)) if scanned.infos else set()
+        return frozenset(self.catalogue.theatres[k][0] for k in found)
+
+    def mentions(self, sentences: Sequence[str], theatres: Iterable[str] = ()) -> list[Mention]:
+        """Every (fact, sentence) where the fact's action occurs, in sentence then catalogue order.
+
+        ``theatres``: topics the article is in besides those it names itself -- its event's,
+        named by the other articles on it ("a block on Fontanska Road" is in Odesa's war when
+        the other reports of the strike say Odesa)."""
+        return self.mentions_in(self.scan(sentences), theatres)
+
+    def mentions_in(self, scanned: Scanned, theatres: Iterable[str] = ()) -> list[Mention]:
+        """``mentions`` of an article already scanned."""
+        sentences, infos = scanned.sentences, scanned.infos
+        where = {topic: k for k, (topic, _terms) in enumerate(self.catalogue.theatres)}
+        theatres = {where[t] for t in theatres if t in where}
+        theatres |= set().union(*(info.theatres for info in infos)) if infos else set()
         places = set().union(*(info.places for info in infos)) if infos else set()
         # carried[i]: fact -> (actor term, sentence it was named in), following "They" chains.
         carried: list[dict[int, tuple[str, int]]] = []
@@ -483,8 +513,13 @@ class FactMatcher:
                 )
                 if self._theatres[f] is not None and self._theatres[f].isdisjoint(theatres):
                     continue  # another war's, or no war's: a dockers' strike, a museum bombed in 1944
-                if state == "agentless" and fact.agentless_in and f not in places:
-                    continue  # not where this actor strikes: "drones hit Odesa" are not Ukraine's
+                if state == "agentless" and fact.agentless_in and (
+                    f not in places or (f not in info.places and self._rivals[f] & info.places)
+                ):
+                    # not where this actor strikes: "drones hit Odesa" are not Ukraine's; and the
+                    # sentence's own place, where a rival strikes, outweighs the article's others
+                    # ("drone hits bus in Belgorod" in an article that also names Kharkiv)
+                    continue
                 rivals = info.others + [
                     span for g in self._rivals[f] for span in info.perpetrators.get(g, ())
                 ]

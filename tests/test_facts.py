@@ -1310,3 +1310,49 @@ def test_shipped_catalogue_rules_of_round_9(shipped, sentences, fact, state):
 )
 def test_shipped_catalogue_rules_of_round_10(shipped, sentences, fact, state):
     assert shipped.states(sentences)[fact] == state
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # shrapnel wounds with words between; a report that nobody was hurt
+        (["Noa, 6, was hit in the leg by shrapnel in Ashkelon as she ran with her mother."],
+         "civilian_casualties", "attributed"),
+        (["Hamas fired rockets at central Israel; there were no reports of injuries."],
+         "civilian_casualties", "attributed"),
+        (["The aggression on Damascus led to the martyrdom of two civilians, among them a child."],
+         "child_casualties", "attributed"),
+        # sorties of the Syrian air force; Russian helicopters named as Russian
+        (["Formations of the Syrian Arab Air Force carried out sorties over Kafr Zita in Syria."],
+         "syrian_government_airstrikes", "attributed"),
+        (["Nine truffle pickers near Palmyra in Syria were killed in a Russian helicopter attack."],
+         "russian_airstrikes", "attributed"),
+        (["A government helicopter dropped chlorine on Kansafra in Idlib, activists said."],
+         "syrian_government_airstrikes", "attributed"),
+        # displacement: driven out of their homes; returns are not flight
+        (["The offensive in Jabalia in Gaza has driven tens of thousands of people out of their homes."],
+         "displacement", "attributed"),
+        (["Thousands of displaced families have returned to their homes in Hama in Syria."], "displacement", "absent"),
+        (["Afghan militiamen fighting for Iran-backed groups died in Sayyida Zeinab in Syria."],
+         "foreign_mercenaries", "attributed"),
+        # the sentence's own place, where the rival strikes, outweighs the article's others
+        (["Three killed as drone hits bus in Russia's Belgorod.", "The region borders Kharkiv province."],
+         "russian_missile_strikes", "absent"),
+        (["Three killed as drone hits bus in Russia's Belgorod.", "The region borders Kharkiv province."],
+         "ukrainian_strikes", "agentless"),
+    ],
+)
+def test_shipped_catalogue_rules_of_round_11(shipped, sentences, fact, state):
+    assert shipped.states(sentences)[fact] == state
+
+
+def test_an_article_is_in_the_wars_its_event_names(shipped):
+    # a feature that names only a street: no war of its own, so no mention ...
+    feature = ["Tetiana was asleep on the sixth floor when the Russian drone hit the block on Fontanska Road."]
+    assert not shipped.mentions(feature)
+    # ... until its event's other reports place it (narratives.omissions passes them)
+    other = shipped.scan(["A Russian drone hit a block in Odesa overnight."])
+    assert shipped.theatres(other) == {"ukraine"}
+    (m,) = shipped.mentions(feature, theatres=shipped.theatres(other))
+    assert (m.fact_id, m.state) == ("russian_missile_strikes", "attributed")
+    assert shipped.mentions_in(shipped.scan(feature), {"ukraine"}) == [m]

@@ -186,6 +186,20 @@ def test_compare_writes_verdicts_with_evidence(velmora):
     assert store.scalar("SELECT COUNT(*) FROM event_comparisons") == 1  # single-outlet events are not compared
 
 
+def test_an_article_is_in_the_war_its_event_names(velmora):
+    # Only the independent reports name the Velmora civil defence, this catalogue's theatre:
+    # the state outlet's agent-deleted strike is still in that war, because its event is.
+    store, _ = velmora
+    facts = parse_facts_yaml(CATALOGUE.replace(
+        "action: [air strike, warplane, jet, bomb, aerial bombardment]",
+        "action: [air strike, warplane, jet, bomb, aerial bombardment]\n    topics: [kestria]",
+    ) + "theatres:\n  kestria: [civil defence]\n", "theatre-facts.yaml")
+    assert "civil defence" not in store.scalar("SELECT lower(title || ' ' || summary) FROM v_articles WHERE guid = 'cr-1'")
+    compare(store, facts=facts)
+    market = event_of(store, "tw-1")
+    assert ("crown", "fact", "kestrian_airstrikes", "agentless") in verdicts(store, events=(market,))
+
+
 def test_rerun_on_unchanged_data_changes_nothing(velmora):
     store, _report = velmora
     before = snapshot(store)
@@ -270,7 +284,7 @@ def test_an_interrupted_full_run_is_redone(velmora):
     store, _report = velmora
 
     class Broken:
-        def mentions(self, sentences):
+        def scan(self, sentences):
             raise RuntimeError("matcher broke")
 
     with pytest.raises(RuntimeError):
