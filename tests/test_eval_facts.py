@@ -38,7 +38,7 @@ RELATED = {
     "hospital_strike": r"hospital|clinic|medical|ward\b",
     "civilian_casualties": r"kill|wound|injur|dead|death|died|hurt|harm|casualt|martyr|affected|treated|shrapnel|victim|bodies|get up|massacr",
     "child_casualties": r"child|boy|girl|pupil|son\b|daughter|brother|teen|\d",
-    "displacement": r"fled|flee|flight|displac|evacuat|refugee|left|leave|homeless|families|out of|taken out|moved|camp",
+    "displacement": r"fled|flee|flight|displac|evacuat|refugee|left|leave|homeless|families|out of|taken out|moved|camp|resettl",
     "russian_missile_strikes": r"missile|drone|shahed|weapon|strike|struck|unmanned|shelling",
     "ukrainian_strikes": r"drone|shell|strike|attack|uav|unmanned",
     "hamas_rocket_fire": r"rocket|missile|barrage|salvo",
@@ -46,7 +46,7 @@ RELATED = {
     "aid_blocked": r"\baid\b|truck|block|halt|crossing|deliver|convoy|suspend|paus|limit|closed|cut off|restrict",
     "foreign_mercenaries": r"mercenar|foreign|wagner|contractor|legion|uighur|private (military|security)|afghan|fatemiyoun",
     "chemical_weapons": r"chemical|chlorine|gas|toxic|\bcs\b|chloropicrin",
-    "war_crimes_allegations": r"war crime|crimes? against humanity|genocide|\bicc\b|criminal court|warrant",
+    "war_crimes_allegations": r"war crime|crimes? against humanity|genocide|\bicc\b|criminal court|warrant|customs of war",
 }
 
 

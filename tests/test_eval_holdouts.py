@@ -92,6 +92,19 @@ SETS = [
              "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml",
              "facts_eval_holdout7.yaml", "facts_eval_holdout8.yaml", "facts_eval_holdout9.yaml",
              "facts_eval_holdout10.yaml")),
+    # ... and the thirteenth and fourteenth.
+    HeldOut("facts_eval_holdout13.yaml", "x",
+            "written after the matcher's tenth tuning round; never used for tuning",
+            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
+             "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml",
+             "facts_eval_holdout7.yaml", "facts_eval_holdout8.yaml", "facts_eval_holdout9.yaml",
+             "facts_eval_holdout10.yaml", "facts_eval_holdout11.yaml", "facts_eval_holdout12.yaml")),
+    HeldOut("facts_eval_holdout14.yaml", "y",
+            "written after the matcher's tenth tuning round; never used for tuning",
+            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
+             "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml",
+             "facts_eval_holdout7.yaml", "facts_eval_holdout8.yaml", "facts_eval_holdout9.yaml",
+             "facts_eval_holdout10.yaml", "facts_eval_holdout11.yaml", "facts_eval_holdout12.yaml")),
 ]
 
 
