@@ -56,7 +56,7 @@ DEFAULT_VEHICLES = (
 DEFAULT_ATTACKS = (
     "strike", "struck", "hit", "bomb", "bombard", "pound", "fire", "shoot", "shot", "shell", "raid",
     "attack", "target", "destroy", "damage", "kill", "killed", "wound", "injure", "launch", "blast",
-    "explode", "explosion", "missile", "rocket", "munition", "canister", "cylinder", "barrel", "payload", "sortie", "chlorine", "gas", "chemical",
+    "explode", "explosion", "missile", "rocket", "munition", "canister", "cylinder", "barrel", "payload", "sortie", "chlorine", "gas", "chemical", "explosive", "grenade",
     "slam", "ablaze", "удар*", "атак*", "бомб*", "обстрел*", "قصف*", "غارة", "غارات", "استهدف*",
 )  # fmt: skip
 DEFAULT_GENERIC = ("strike", "struck", "hit", "attack")

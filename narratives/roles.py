@@ -142,6 +142,8 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
         if words[v] in _SOURCE_VERBS:
             if v + 1 < len(words) and words[v + 1] in _PASSIVE_AFTER and words[v] in _ACCUSING:
                 return "agent", -1
+            if v + 1 < len(words) and words[v + 1] == "responsibility":
+                return "agent", -1  # "Islamic Jihad claimed responsibility for the barrage"
             return "source", v
     return "agent", -1
 

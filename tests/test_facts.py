@@ -1356,3 +1356,33 @@ def test_an_article_is_in_the_wars_its_event_names(shipped):
     (m,) = shipped.mentions(feature, theatres=shipped.theatres(other))
     assert (m.fact_id, m.state) == ("russian_missile_strikes", "attributed")
     assert shipped.mentions_in(shipped.scan(feature), {"ukraine"}) == [m]
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # Ukraine's air force shoots drones down; it does not strike with them
+        (["Ukraine's air force said it had shot down 31 of 40 drones over Odesa."], "ukrainian_strikes", "absent"),
+        # an explosion that struck is no air strike; the army's helicopters in Syrian state media
+        (["An explosion struck a medical centre in Latamneh in Syria."], "syrian_government_airstrikes", "absent"),
+        (["Reports that army helicopters dropped barrel bombs on Latamneh in Syria are lies."],
+         "syrian_government_airstrikes", "attributed"),
+        (["Russian army helicopters destroyed a convoy east of Palmyra in Syria."],
+         "syrian_government_airstrikes", "absent"),
+        # who claims responsibility did it
+        (["Islamic Jihad's armed wing claimed responsibility for the barrage of rockets at Sderot."],
+         "hamas_rocket_fire", "attributed"),
+        # hospitals hit by drones and gunfire; a crossing closed to aid
+        (["A Russian drone dropped an explosive onto the maternity ward in Kherson."], "hospital_strike", "attributed"),
+        (["An Israeli quadcopter fired into the corridor of Al-Awda Hospital in Gaza."],
+         "hospital_strike", "attributed"),
+        (["Israel closed the Kerem Shalom crossing into Gaza again."], "aid_blocked", "attributed"),
+        # organisations named after refugees; repeated moves
+        (["'No bread for families in Gaza,' said an official of the Norwegian Refugee Council."],
+         "displacement", "absent"),
+        (["Mahmoud had moved his family four times before settling in a classroom in Nuseirat in Gaza."],
+         "displacement", "attributed"),
+    ],
+)
+def test_shipped_catalogue_rules_of_round_12(shipped, sentences, fact, state):
+    assert shipped.states(sentences)[fact] == state
