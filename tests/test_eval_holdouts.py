@@ -105,6 +105,21 @@ SETS = [
              "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml",
              "facts_eval_holdout7.yaml", "facts_eval_holdout8.yaml", "facts_eval_holdout9.yaml",
              "facts_eval_holdout10.yaml", "facts_eval_holdout11.yaml", "facts_eval_holdout12.yaml")),
+    # ... and the fifteenth and sixteenth.
+    HeldOut("facts_eval_holdout15.yaml", "z",
+            "written after the matcher's eleventh tuning round; never used for tuning",
+            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
+             "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml",
+             "facts_eval_holdout7.yaml", "facts_eval_holdout8.yaml", "facts_eval_holdout9.yaml",
+             "facts_eval_holdout10.yaml", "facts_eval_holdout11.yaml", "facts_eval_holdout12.yaml",
+             "facts_eval_holdout13.yaml", "facts_eval_holdout14.yaml")),
+    HeldOut("facts_eval_holdout16.yaml", "j",
+            "written after the matcher's eleventh tuning round; never used for tuning",
+            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
+             "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml",
+             "facts_eval_holdout7.yaml", "facts_eval_holdout8.yaml", "facts_eval_holdout9.yaml",
+             "facts_eval_holdout10.yaml", "facts_eval_holdout11.yaml", "facts_eval_holdout12.yaml",
+             "facts_eval_holdout13.yaml", "facts_eval_holdout14.yaml")),
 ]
 
 
