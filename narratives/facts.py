@@ -612,7 +612,8 @@ _HURT = frozenset("killed dead wounded injured hurt died".split())
 _HURTING = frozenset("killing killed kills wounding wounded wounds injuring injured injures".split())
 #: Words between a casualty word and its count ("killing at least 14").
 _ABOUT = frozenset("at least some about around nearly almost over more than up to another a further".split())
-#: A count of these is of combatants, not people ("killing 20 militants").
+#: A count of these is of combatants, not people ("killing 20 militants", "20 of the fighters":
+#: a count followed by "of" names its people after it, where the context words look for them).
 _COMBATANTS = frozenset(
     """soldier soldiers fighter fighters militant militants terrorist terrorists troops serviceman
     servicemen gunman gunmen insurgent insurgents rebel rebels militiaman militiamen jihadist

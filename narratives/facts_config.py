@@ -56,7 +56,8 @@ DEFAULT_VEHICLES = (
 DEFAULT_ATTACKS = (
     "strike", "struck", "hit", "bomb", "bombard", "pound", "fire", "shoot", "shot", "shell", "raid",
     "attack", "target", "destroy", "damage", "kill", "killed", "wound", "injure", "launch", "blast",
-    "explode", "explosion", "missile", "rocket", "munition", "canister", "cylinder", "barrel", "payload", "sortie", "chlorine", "gas", "chemical", "explosive", "grenade",
+    "explode", "explosion", "missile", "rocket", "munition", "canister", "cylinder", "barrel", "payload", "sortie",
+    "chlorine", "gas", "chemical", "explosive", "grenade",
     "slam", "ablaze", "удар*", "атак*", "бомб*", "обстрел*", "قصف*", "غارة", "غارات", "استهدف*",
 )  # fmt: skip
 DEFAULT_GENERIC = ("strike", "struck", "hit", "attack")
@@ -254,23 +255,7 @@ def _fact(p: _Problems, node: yaml.Node, i: int, seen: dict[str, int]) -> Fact |
     # term among a rule's words would make every match of it attributed.
     rules = [[(n, groups.get(n)) for n in ("actor", "action")]
              + [(f"context[{k}]", g) for k, g in enumerate(context)]]
-    also: list[Variant] = []
-    if "also" in fields:
-        anode = fields["also"]
-        if not isinstance(anode, yaml.SequenceNode) or not anode.value:
-            p.add(anode, f"{key}.also", f"expected a list of rules, got {_describe(anode)}",
-                  "write also: [{action: [...], context: [[...], [...]]}], or leave the key out")
-        else:
-            for k, vnode in enumerate(anode.value):
-                vkey = f"{key}.also[{k}]"
-                vfields = _mapping(p, vnode, vkey, VARIANT_KEYS)
-                action = _terms(p, vfields["action"], f"{vkey}.action") if "action" in vfields else None
-                vcontext = _context(p, vfields["context"], f"{vkey}.context") if "context" in vfields else []
-                rules.append([("actor", groups.get("actor")), (f"also[{k}].action", action)]
-                             + [(f"also[{k}].context[{j}]", g) for j, g in enumerate(vcontext)])
-                if action is not None:
-                    also.append(Variant(tuple(t for t, _ in action),
-                                        tuple(tuple(t for t, _ in g or ()) for g in vcontext)))
+    also = _also(p, fields["also"], key, groups.get("actor"), rules) if "also" in fields else []
     for named in rules:
         owner: dict[tuple[str, ...], str] = {}
         for name, terms in named:
@@ -310,6 +295,30 @@ def _fact(p: _Problems, node: yaml.Node, i: int, seen: dict[str, int]) -> Fact |
         agentless_in=tuple(t for t, _ in groups.get("agentless_in") or ()),
         also=tuple(also),
     )
+
+
+_Group = tuple[tuple[str, yaml.Node], ...] | None  # a term list as _terms gives it
+
+
+def _also(p: _Problems, anode: yaml.Node, key: str, actor: _Group,
+          rules: list[list[tuple[str, _Group]]]) -> list[Variant]:
+    """A fact's ``also:`` rules; appends each rule's named term groups (with the fact's actor
+    terms, which no rule may repeat) to ``rules`` for the one-group-per-term check."""
+    if not isinstance(anode, yaml.SequenceNode) or not anode.value:
+        p.add(anode, f"{key}.also", f"expected a list of rules, got {_describe(anode)}",
+              "write also: [{action: [...], context: [[...], [...]]}], or leave the key out")
+        return []
+    out = []
+    for k, vnode in enumerate(anode.value):
+        vkey = f"{key}.also[{k}]"
+        fields = _mapping(p, vnode, vkey, VARIANT_KEYS)
+        action = _terms(p, fields["action"], f"{vkey}.action") if "action" in fields else None
+        context = _context(p, fields["context"], f"{vkey}.context") if "context" in fields else []
+        rules.append([("actor", actor), (f"also[{k}].action", action)]
+                     + [(f"also[{k}].context[{j}]", g) for j, g in enumerate(context)])
+        if action is not None:
+            out.append(Variant(tuple(t for t, _ in action), tuple(tuple(t for t, _ in g or ()) for g in context)))
+    return out
 
 
 def _context(p: _Problems, cnode: yaml.Node, key: str) -> list[tuple[tuple[str, yaml.Node], ...] | None]:
