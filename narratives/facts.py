@@ -631,7 +631,9 @@ def _mark_counts(tokens: Tokens) -> None:
         if not ((w.isdigit() and w.isascii() and len(w) <= 6) or w in _COUNTS):
             continue
         nxt = words[i + 1] if i + 1 < len(words) else ""
-        if nxt in _COMBATANTS:
+        if nxt == "of" and i + 2 < len(words) and words[i + 2] in _HURT:
+            nxt = words[i + 2]  # "dozens of dead"
+        elif nxt in _COMBATANTS:
             continue
         j = i - 1
         while j >= 0 and words[j] in _ABOUT:

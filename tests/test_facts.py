@@ -1386,3 +1386,33 @@ def test_an_article_is_in_the_wars_its_event_names(shipped):
 )
 def test_shipped_catalogue_rules_of_round_12(shipped, sentences, fact, state):
     assert shipped.states(sentences)[fact] == state
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # strikes by the West are nobody's here; tank fire is no air strike
+        (["The provocation in Idlib is meant to justify strikes by Western countries on Syria."],
+         "syrian_government_airstrikes", "absent"),
+        (["Two staff members in Gaza were killed when Israeli tank fire struck the building."],
+         "israeli_airstrikes", "absent"),
+        # "dozens of dead"; the body of a child; people in hospital
+        (["The Ukrainian side reported dozens of dead and injured in the building in Dnipro."],
+         "civilian_casualties", "attributed"),
+        (["Rescuers in Kharkiv carried out the body of Kostiantyn, a 13-year-old."], "child_casualties", "attributed"),
+        (["A 16-year-old boy is among twelve people in hospital in Belgorod."], "child_casualties", "attributed"),
+        # a hospital under fire; the Russian air group; militants and checkpoints stopping aid
+        (["Two employees of the hospital in Gaza were killed when the building came under fire."],
+         "hospital_strike", "agentless"),
+        (["The Syrian army and the Russian air group carried out strikes on militants in Idlib."],
+         "russian_airstrikes", "attributed"),
+        (["Militants have prevented a UN humanitarian convoy from entering the area near Idlib."],
+         "aid_blocked", "attributed"),
+        # people staying at a refuge; running for cover is no flight from home
+        (["Dozens of families in Dnipro are staying with relatives or in school gyms turned into shelters."],
+         "displacement", "attributed"),
+        (["Sirens sounded near Gaza and settlers fled to shelters, Hebrew media reported."], "displacement", "absent"),
+    ],
+)
+def test_shipped_catalogue_rules_of_round_13(shipped, sentences, fact, state):
+    assert shipped.states(sentences)[fact] == state
