@@ -120,6 +120,13 @@ SETS = [
              "facts_eval_holdout7.yaml", "facts_eval_holdout8.yaml", "facts_eval_holdout9.yaml",
              "facts_eval_holdout10.yaml", "facts_eval_holdout11.yaml", "facts_eval_holdout12.yaml",
              "facts_eval_holdout13.yaml", "facts_eval_holdout14.yaml")),
+    # ... and the seventeenth and eighteenth.
+    HeldOut("facts_eval_holdout17.yaml", "b",
+            "written after the matcher's twelfth tuning round; never used for tuning",
+            tuple(["facts_eval.yaml", "facts_eval_holdout.yaml"] + [f"facts_eval_holdout{n}.yaml" for n in range(2, 17)])),
+    HeldOut("facts_eval_holdout18.yaml", "c",
+            "written after the matcher's twelfth tuning round; never used for tuning",
+            tuple(["facts_eval.yaml", "facts_eval_holdout.yaml"] + [f"facts_eval_holdout{n}.yaml" for n in range(2, 17)])),
 ]
 
 
