@@ -359,12 +359,11 @@ def evaluate(data: EvalSet, catalogue_path: Path | str = CATALOGUE, min_support:
     mentions: dict[str, dict[str, list]] = {}
     started = time.perf_counter()
     # As narratives.omissions does: an article is in the wars its event's articles name.
-    scanned = {a.id: matcher.scan(a.sentences) for a in data.articles}
-    event_theatres = {e.id: set().union(*(matcher.theatres(scanned[a.id]) for a in e.articles))
-                      for e in data.events if e.articles}
+    found = {a.id: ms for e in data.events
+             for a, ms in zip(e.articles, matcher.event_mentions([a.sentences for a in e.articles]), strict=True)}
     for a in data.articles:
         by_fact: dict[str, list] = defaultdict(list)
-        for m in matcher.mentions_in(scanned[a.id], event_theatres[a.event]):
+        for m in found[a.id]:
             if m.fact_id in to_gold:
                 by_fact[to_gold[m.fact_id]].append(m)
         mentions[a.id] = by_fact

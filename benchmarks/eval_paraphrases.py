@@ -21,6 +21,7 @@ either state) and, for facts with an actor, of the agentless state; then the tot
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections import Counter
 from collections.abc import Iterable
@@ -44,6 +45,13 @@ DATELINES = {"syria": "Dateline: Idlib.", "russia-ukraine": "Dateline: Kharkiv."
              "israel-gaza": "Dateline: Khan Younis."}
 
 
+@functools.cache
+def _labels() -> ev.EvalSet:
+    """The labelled sets' fact ids (with whether each has an actor) and aliases: the main
+    set's, which every set and the bank share. Read once."""
+    return ev.load_eval(ev.DATA)
+
+
 @dataclass(frozen=True)
 class Item:
     id: str
@@ -55,7 +63,7 @@ class Item:
 
 def load_bank(paths: Iterable[Path]) -> list[Item]:
     """Every item of the bank files, checked: unique ids, known topics, facts and states."""
-    facts = ev.load_eval(ev.DATA).facts
+    facts = _labels().facts
     items: list[Item] = []
     for path in paths:
         for raw in yaml.safe_load(path.read_text(encoding="utf-8"))["items"]:
@@ -78,7 +86,7 @@ def predict(items: list[Item], catalogue_path: Path) -> dict[str, dict[str, tupl
     from narratives.facts import FactMatcher, load_facts
 
     catalogue = load_facts(catalogue_path)
-    data = ev.load_eval(ev.DATA)
+    data = _labels()
     to_gold = {c: f for f in data.facts for c in data.aliases.get(f, (f,))}
     matcher = FactMatcher(catalogue)
     out: dict[str, dict[str, tuple[str, str]]] = {}
@@ -94,7 +102,7 @@ def predict(items: list[Item], catalogue_path: Path) -> dict[str, dict[str, tupl
 
 def score(items: list[Item], pred: dict[str, dict[str, tuple[str, str]]]) -> dict[str, dict[str, Counter]]:
     """fact -> {"carried": Counter(tp, fp, fn), "agentless": Counter(...)}."""
-    facts = ev.load_eval(ev.DATA).facts
+    facts = _labels().facts
     table = {f: {"carried": Counter(), "agentless": Counter()} for f in facts}
     for item in items:
         for f in facts:
@@ -117,7 +125,7 @@ def _f(c: Counter) -> str:
 
 
 def markdown(items: list[Item], table: dict[str, dict[str, Counter]]) -> str:
-    facts = ev.load_eval(ev.DATA).facts
+    facts = _labels().facts
     lines = [f"Paraphrase bank: {len(items)} snippets, {sum(not i.gold for i in items)} carrying no fact.", "",
              "| fact | carried P / R (gold) | agentless P / R (gold) |", "|---|---|---|"]
     total = {"carried": Counter(), "agentless": Counter()}
@@ -130,7 +138,7 @@ def markdown(items: list[Item], table: dict[str, dict[str, Counter]]) -> str:
 
 
 def errors(items: list[Item], pred: dict[str, dict[str, tuple[str, str]]]) -> list[str]:
-    facts = ev.load_eval(ev.DATA).facts
+    facts = _labels().facts
     out = []
     for item in items:
         for f in facts:

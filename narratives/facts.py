@@ -79,7 +79,7 @@ from typing import Literal
 
 from .facts_config import Fact, FactCatalogue, load_facts, parse_facts_yaml
 from .roles import SPEECH, actor_role, dateline, nearest
-from .terms import APOSTROPHES, Pattern, TermError, Tokens, parse_term, term_key
+from .terms import Pattern, TermError, Tokens, parse_term, term_key
 
 __all__ = [
     "STATE_RANK",
@@ -248,7 +248,8 @@ class FactMatcher:
         ]
         # The theatres (indexes into catalogue.theatres) where each fact's mentions count;
         # None: not checked.
-        where = {topic: k for k, (topic, _terms) in enumerate(catalogue.theatres)}
+        self._topic_index = {topic: k for k, (topic, _terms) in enumerate(catalogue.theatres)}
+        where = self._topic_index
         self._theatres: list[frozenset[int] | None] = [
             frozenset(where[t] for t in fact.topics if t in where) or None for fact in self._facts
         ]
@@ -318,9 +319,8 @@ class FactMatcher:
         if entry is not None:
             candidates = entry[0]
             if entry[1] and i + 1 < len(tokens.words):
-                seconds = [i + 1]
-                if tokens.words[i + 1] == "s" and i + 2 < len(tokens.words) and tokens.gaps[i] in APOSTROPHES:
-                    seconds.append(i + 2)  # "the regime's aircraft": the term's second word is after the "s"
+                # "the regime's aircraft": the term's second word may be after the "s"
+                seconds = (i + 1, i + 2) if tokens.possessive(i + 1) else (i + 1,)
                 for second in seconds:
                     for form2 in tokens.forms(second):
                         candidates = candidates + entry[1].get(form2, [])
@@ -466,11 +466,17 @@ class FactMatcher:
         the other reports of the strike say Odesa)."""
         return self.mentions_in(self.scan(sentences), theatres)
 
+    def event_mentions(self, articles: Sequence[Sequence[str]]) -> list[list[Mention]]:
+        """``mentions`` of each article of one event, every one in the wars any of them names
+        (``narratives.omissions`` and the scorer judge an event's articles so)."""
+        scanned = [self.scan(sentences) for sentences in articles]
+        theatres = set().union(*(self.theatres(scan) for scan in scanned))
+        return [self.mentions_in(scan, theatres) for scan in scanned]
+
     def mentions_in(self, scanned: Scanned, theatres: Iterable[str] = ()) -> list[Mention]:
         """``mentions`` of an article already scanned."""
         sentences, infos = scanned.sentences, scanned.infos
-        where = {topic: k for k, (topic, _terms) in enumerate(self.catalogue.theatres)}
-        theatres = {where[t] for t in theatres if t in where}
+        theatres = {self._topic_index[t] for t in theatres if t in self._topic_index}
         theatres |= set().union(*(info.theatres for info in infos)) if infos else set()
         places = set().union(*(info.places for info in infos)) if infos else set()
         # carried[i]: fact -> (actor term, sentence it was named in), following "They" chains.

@@ -253,9 +253,13 @@ def _fact(p: _Problems, node: yaml.Node, i: int, seen: dict[str, int]) -> Fact |
     context = _context(p, fields["context"], f"{key}.context") if "context" in fields else []
     # One term in two groups of a rule would make every match of it count for both; an actor
     # term among a rule's words would make every match of it attributed.
-    rules = [[(n, groups.get(n)) for n in ("actor", "action")]
-             + [(f"context[{k}]", g) for k, g in enumerate(context)]]
-    also = _also(p, fields["also"], key, groups.get("actor"), rules) if "also" in fields else []
+    actor = ("actor", groups.get("actor"))
+    rules = [[actor, ("action", groups.get("action"))] + [(f"context[{k}]", g) for k, g in enumerate(context)]]
+    also = []
+    for named, variant in _also(p, fields["also"], key) if "also" in fields else ():
+        rules.append([actor, *named])
+        if variant is not None:
+            also.append(variant)
     for named in rules:
         owner: dict[tuple[str, ...], str] = {}
         for name, terms in named:
@@ -300,10 +304,9 @@ def _fact(p: _Problems, node: yaml.Node, i: int, seen: dict[str, int]) -> Fact |
 _Group = tuple[tuple[str, yaml.Node], ...] | None  # a term list as _terms gives it
 
 
-def _also(p: _Problems, anode: yaml.Node, key: str, actor: _Group,
-          rules: list[list[tuple[str, _Group]]]) -> list[Variant]:
-    """A fact's ``also:`` rules; appends each rule's named term groups (with the fact's actor
-    terms, which no rule may repeat) to ``rules`` for the one-group-per-term check."""
+def _also(p: _Problems, anode: yaml.Node, key: str) -> list[tuple[list[tuple[str, _Group]], Variant | None]]:
+    """A fact's ``also:`` rules: each rule's named term groups (for the one-group-per-term
+    check) and the rule itself (None when its action is missing or wrong)."""
     if not isinstance(anode, yaml.SequenceNode) or not anode.value:
         p.add(anode, f"{key}.also", f"expected a list of rules, got {_describe(anode)}",
               "write also: [{action: [...], context: [[...], [...]]}], or leave the key out")
@@ -314,10 +317,10 @@ def _also(p: _Problems, anode: yaml.Node, key: str, actor: _Group,
         fields = _mapping(p, vnode, vkey, VARIANT_KEYS)
         action = _terms(p, fields["action"], f"{vkey}.action") if "action" in fields else None
         context = _context(p, fields["context"], f"{vkey}.context") if "context" in fields else []
-        rules.append([("actor", actor), (f"also[{k}].action", action)]
-                     + [(f"also[{k}].context[{j}]", g) for j, g in enumerate(context)])
-        if action is not None:
-            out.append(Variant(tuple(t for t, _ in action), tuple(tuple(t for t, _ in g or ()) for g in context)))
+        named = [(f"also[{k}].action", action)] + [(f"also[{k}].context[{j}]", g) for j, g in enumerate(context)]
+        variant = (Variant(tuple(t for t, _ in action), tuple(tuple(t for t, _ in g or ()) for g in context))
+                   if action is not None else None)
+        out.append((named, variant))
     return out
 
 

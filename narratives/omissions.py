@@ -408,18 +408,20 @@ def _load_articles(s: Session, ctx: _Context, where: Any) -> list[_Article]:
         .select_from(V_ARTICLES.join(EventArticleRow, EventArticleRow.article_id == t.article_id))
         .outerjoin(ArticleTextRow, ArticleTextRow.article_id == t.article_id)
         .where(where).order_by(t.outlet, t.published_at, t.article_id)).all()
-    scanned = [ctx.matcher.scan(article_sentences(r.title, r.summary, r.full_text, ctx.boilerplate_of(r.outlet)))
-               for r in rows]
+    sentences = [article_sentences(r.title, r.summary, r.full_text, ctx.boilerplate_of(r.outlet)) for r in rows]
     # An article is in the wars its event's articles name: a feature that names only a street
     # is in the war the other reports of the strike place it in (facts.py, theatres).
-    theatres: dict[int, set[str]] = {}
-    for r, scan in zip(rows, scanned, strict=True):
-        theatres.setdefault(r.event_id, set()).update(ctx.matcher.theatres(scan))
+    by_event: dict[int, list[int]] = {}
+    for k, r in enumerate(rows):
+        by_event.setdefault(r.event_id, []).append(k)
+    mentions: list[list[Any]] = [[] for _ in rows]
+    for ks in by_event.values():
+        for k, found in zip(ks, ctx.matcher.event_mentions([sentences[k] for k in ks]), strict=True):
+            mentions[k] = found
     articles = []
-    for r, scan in zip(rows, scanned, strict=True):
+    for r, text, found in zip(rows, sentences, mentions, strict=True):
         seen = max((_as_datetime(x) for x in (r.updated_at, r.fetched_at) if x is not None), default=None)
-        articles.append(_Article(r.article_id, r.outlet, bool(r.thin), list(scan.sentences),
-                                 ctx.matcher.mentions_in(scan, theatres[r.event_id]), seen, r.event_id))
+        articles.append(_Article(r.article_id, r.outlet, bool(r.thin), text, found, seen, r.event_id))
     return articles
 
 

@@ -111,6 +111,10 @@ class Tokens:
         """Every folded variant of word i."""
         return (self.words[i], *self.alts[i]) if i in self.alts else (self.words[i],)
 
+    def possessive(self, i: int) -> bool:
+        """Whether word i is the "s" of a possessive ("regime's") with a word after it."""
+        return 0 < i < len(self.words) - 1 and self.words[i] == "s" and self.gaps[i - 1] in _APOSTROPHES
+
     def text(self, start: int, end: int) -> str:
         """Words start..end-1 with the gaps between them, as written."""
         return "".join(
@@ -205,12 +209,7 @@ class Pattern:
             if k:
                 if j >= len(tokens.raw):
                     return None
-                if (
-                    self.gaps[k - 1] == "space"
-                    and j + 1 < len(tokens.raw)
-                    and tokens.words[j] == "s"
-                    and tokens.gaps[j - 1] in APOSTROPHES
-                ):
+                if self.gaps[k - 1] == "space" and tokens.possessive(j):
                     j += 1  # skip the "s" of "regime's"
                 if not SEPARATORS[self.gaps[k - 1]].fullmatch(tokens.gaps[j - 1]):
                     return None
@@ -220,7 +219,7 @@ class Pattern:
         return j
 
 
-APOSTROPHES = frozenset("'\u2019\u02bc")
+_APOSTROPHES = frozenset("'\u2019\u02bc")
 _PUNCT_OK = set(" \t-\u2010\u2011\u2012\u2013'\u2019\u02bc.*")
 _TERM_FIX = (
     "terms are plain words, not regular expressions: list each alternative as its own term, end a "

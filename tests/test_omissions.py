@@ -284,7 +284,7 @@ def test_an_interrupted_full_run_is_redone(velmora):
     store, _report = velmora
 
     class Broken:
-        def scan(self, sentences):
+        def event_mentions(self, articles):
             raise RuntimeError("matcher broke")
 
     with pytest.raises(RuntimeError):
