@@ -10,6 +10,7 @@ covered, omitted).
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -38,102 +39,52 @@ class HeldOut:
     earlier: tuple[str, ...]  # the sets written before it
 
 
+def _before(n: int) -> tuple[str, ...]:
+    """The files of the sets written before held-out set n: the main set, then held-out 1 to
+    n - 1 (the first is facts_eval_holdout.yaml, without a number)."""
+    return ("facts_eval.yaml", "facts_eval_holdout.yaml", *(f"facts_eval_holdout{k}.yaml" for k in range(2, n)))
+
+
+def _written(round_: str) -> str:
+    return f"written after the matcher's {round_} tuning round; never used for tuning"
+
+
 SETS = [
     HeldOut("facts_eval_holdout.yaml", "h", "written after the matcher was tuned; never used for tuning",
             ("facts_eval.yaml",)),
     HeldOut("facts_eval_holdout2.yaml", "k",
-            "written after the matcher's third tuning round began; never used for tuning",
-            ("facts_eval.yaml", "facts_eval_holdout.yaml")),
-    HeldOut("facts_eval_holdout3.yaml", "m",
-            "written after the matcher's third tuning round; never used for tuning",
-            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml")),
-    HeldOut("facts_eval_holdout4.yaml", "n",
-            "written after the matcher's fourth tuning round; never used for tuning",
-            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml")),
-    HeldOut("facts_eval_holdout5.yaml", "p",
-            "written after the matcher's fifth tuning round; never used for tuning",
-            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
-             "facts_eval_holdout4.yaml")),
-    HeldOut("facts_eval_holdout6.yaml", "q",
-            "written after the matcher's sixth tuning round; never used for tuning",
-            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
-             "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml")),
-    # The seventh and eighth sets were written side by side by two writers, so neither is
-    # "earlier" than the other.
-    HeldOut("facts_eval_holdout7.yaml", "r",
-            "written after the matcher's seventh tuning round; never used for tuning",
-            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
-             "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml")),
-    HeldOut("facts_eval_holdout8.yaml", "s",
-            "written after the matcher's seventh tuning round; never used for tuning",
-            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
-             "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml")),
-    # ... and so were the ninth and tenth.
-    HeldOut("facts_eval_holdout9.yaml", "t",
-            "written after the matcher's eighth tuning round; never used for tuning",
-            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
-             "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml",
-             "facts_eval_holdout7.yaml", "facts_eval_holdout8.yaml")),
-    HeldOut("facts_eval_holdout10.yaml", "u",
-            "written after the matcher's eighth tuning round; never used for tuning",
-            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
-             "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml",
-             "facts_eval_holdout7.yaml", "facts_eval_holdout8.yaml")),
-    # ... and the eleventh and twelfth.
-    HeldOut("facts_eval_holdout11.yaml", "v",
-            "written after the matcher's ninth tuning round; never used for tuning",
-            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
-             "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml",
-             "facts_eval_holdout7.yaml", "facts_eval_holdout8.yaml", "facts_eval_holdout9.yaml",
-             "facts_eval_holdout10.yaml")),
-    HeldOut("facts_eval_holdout12.yaml", "w",
-            "written after the matcher's ninth tuning round; never used for tuning",
-            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
-             "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml",
-             "facts_eval_holdout7.yaml", "facts_eval_holdout8.yaml", "facts_eval_holdout9.yaml",
-             "facts_eval_holdout10.yaml")),
-    # ... and the thirteenth and fourteenth.
-    HeldOut("facts_eval_holdout13.yaml", "x",
-            "written after the matcher's tenth tuning round; never used for tuning",
-            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
-             "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml",
-             "facts_eval_holdout7.yaml", "facts_eval_holdout8.yaml", "facts_eval_holdout9.yaml",
-             "facts_eval_holdout10.yaml", "facts_eval_holdout11.yaml", "facts_eval_holdout12.yaml")),
-    HeldOut("facts_eval_holdout14.yaml", "y",
-            "written after the matcher's tenth tuning round; never used for tuning",
-            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
-             "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml",
-             "facts_eval_holdout7.yaml", "facts_eval_holdout8.yaml", "facts_eval_holdout9.yaml",
-             "facts_eval_holdout10.yaml", "facts_eval_holdout11.yaml", "facts_eval_holdout12.yaml")),
-    # ... and the fifteenth and sixteenth.
-    HeldOut("facts_eval_holdout15.yaml", "z",
-            "written after the matcher's eleventh tuning round; never used for tuning",
-            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
-             "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml",
-             "facts_eval_holdout7.yaml", "facts_eval_holdout8.yaml", "facts_eval_holdout9.yaml",
-             "facts_eval_holdout10.yaml", "facts_eval_holdout11.yaml", "facts_eval_holdout12.yaml",
-             "facts_eval_holdout13.yaml", "facts_eval_holdout14.yaml")),
-    HeldOut("facts_eval_holdout16.yaml", "j",
-            "written after the matcher's eleventh tuning round; never used for tuning",
-            ("facts_eval.yaml", "facts_eval_holdout.yaml", "facts_eval_holdout2.yaml", "facts_eval_holdout3.yaml",
-             "facts_eval_holdout4.yaml", "facts_eval_holdout5.yaml", "facts_eval_holdout6.yaml",
-             "facts_eval_holdout7.yaml", "facts_eval_holdout8.yaml", "facts_eval_holdout9.yaml",
-             "facts_eval_holdout10.yaml", "facts_eval_holdout11.yaml", "facts_eval_holdout12.yaml",
-             "facts_eval_holdout13.yaml", "facts_eval_holdout14.yaml")),
-    # ... and the seventeenth and eighteenth.
-    HeldOut("facts_eval_holdout17.yaml", "b",
-            "written after the matcher's twelfth tuning round; never used for tuning",
-            tuple(["facts_eval.yaml", "facts_eval_holdout.yaml"] + [f"facts_eval_holdout{n}.yaml" for n in range(2, 17)])),
-    HeldOut("facts_eval_holdout18.yaml", "c",
-            "written after the matcher's twelfth tuning round; never used for tuning",
-            tuple(["facts_eval.yaml", "facts_eval_holdout.yaml"] + [f"facts_eval_holdout{n}.yaml" for n in range(2, 17)])),
+            "written after the matcher's third tuning round began; never used for tuning", _before(2)),
+    HeldOut("facts_eval_holdout3.yaml", "m", _written("third"), _before(3)),
+    HeldOut("facts_eval_holdout4.yaml", "n", _written("fourth"), _before(4)),
+    HeldOut("facts_eval_holdout5.yaml", "p", _written("fifth"), _before(5)),
+    HeldOut("facts_eval_holdout6.yaml", "q", _written("sixth"), _before(6)),
+    # From the seventh on, sets were written in pairs side by side by two writers, so neither
+    # of a pair is "earlier" than the other.
+    HeldOut("facts_eval_holdout7.yaml", "r", _written("seventh"), _before(7)),
+    HeldOut("facts_eval_holdout8.yaml", "s", _written("seventh"), _before(7)),
+    HeldOut("facts_eval_holdout9.yaml", "t", _written("eighth"), _before(9)),
+    HeldOut("facts_eval_holdout10.yaml", "u", _written("eighth"), _before(9)),
+    HeldOut("facts_eval_holdout11.yaml", "v", _written("ninth"), _before(11)),
+    HeldOut("facts_eval_holdout12.yaml", "w", _written("ninth"), _before(11)),
+    HeldOut("facts_eval_holdout13.yaml", "x", _written("tenth"), _before(13)),
+    HeldOut("facts_eval_holdout14.yaml", "y", _written("tenth"), _before(13)),
+    HeldOut("facts_eval_holdout15.yaml", "z", _written("eleventh"), _before(15)),
+    HeldOut("facts_eval_holdout16.yaml", "j", _written("eleventh"), _before(15)),
+    HeldOut("facts_eval_holdout17.yaml", "b", _written("twelfth"), _before(17)),
+    HeldOut("facts_eval_holdout18.yaml", "c", _written("twelfth"), _before(17)),
 ]
+
+
+@functools.cache
+def _load(file: str):
+    """Each set read once: every later set's checks compare against the earlier ones."""
+    return ev.load_eval(DATA_DIR / file)
 
 
 @pytest.fixture(scope="module", params=SETS, ids=[s.file for s in SETS])
 def held(request):
     spec = request.param
-    return spec, ev.load_eval(DATA_DIR / spec.file), [ev.load_eval(DATA_DIR / f) for f in spec.earlier]
+    return spec, _load(spec.file), [_load(f) for f in spec.earlier]
 
 
 def test_header_marks_the_set_as_fictional_cc0_held_out_data_with_labelling_rules(held):

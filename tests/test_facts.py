@@ -1120,7 +1120,7 @@ def test_a_generic_action_word_yields_to_a_sibling_fact_with_the_same_actors():
         parse_facts_yaml(two + "generic: []\n")
 
 
-# --------------------------------------------------------------------------- round 8
+# --------------------------------------------------------------------------- rounds 8-13: counts, possessives, references
 
 
 @pytest.mark.parametrize(
@@ -1159,48 +1159,7 @@ def test_a_reference_word_after_the_action_word_still_refers_back(matcher):
     assert (m.state, m.actor_where, m.sentence_index) == ("attributed", "previous", 1)
 
 
-@pytest.mark.parametrize(
-    ("sentences", "fact", "state"),
-    [
-        # "Hamas" does not put a Gaza article in Syria's war (Hama is a Syrian city)
-        (["Israeli air raids hit Gaza City, Hamas said.", "Air raids hit the camp overnight."],
-         "russian_airstrikes", "absent"),
-        # unattributed air strikes are Israel's only where Israel strikes
-        (["Warplanes struck a bakery in Ariha in Idlib at dawn."], "israeli_airstrikes", "absent"),
-        (["Warplanes struck a bakery in Ariha in Idlib at dawn."], "russian_airstrikes", "agentless"),
-        (["A missile struck a building in the Mezzeh district of Damascus."], "israeli_airstrikes", "agentless"),
-        (["An Israeli quadcopter opened fire on people queuing for water in Jabalia."],
-         "israeli_airstrikes", "attributed"),
-        # a hospital that treats the wounded is not the one hit
-        (["Jets bombed the market in Saraqib in Idlib, and the wounded were rushed to a hospital."],
-         "hospital_strike", "absent"),
-        (["A drone hit the emergency department of the clinical centre in Kherson."], "hospital_strike", "agentless"),
-        # figurative strikes and bombs no aircraft dropped
-        (["Israel struck a deal with Egypt to let more lorries into Gaza."], "israeli_airstrikes", "absent"),
-        (["A car bomb tore through the market in Azaz in Syria."], "russian_airstrikes", "absent"),
-        (["The regime's pilots unleashed thermobaric munitions on Saraqib in Idlib."],
-         "syrian_government_airstrikes", "attributed"),
-        # casualties, displacement, captivity and blocked aid in other words
-        (["Six siblings perished when their home in Sarmin in Idlib was bombed."], "civilian_casualties", "attributed"),
-        (["Among the victims of the raid on Jisr al-Shughur in Syria was a teacher."],
-         "civilian_casualties", "attributed"),
-        (["Government forces expelled the inhabitants of Qusayr in Syria."], "displacement", "attributed"),
-        (["Some 30,000 refugees have returned home to Kharkiv in Ukraine."], "displacement", "absent"),
-        (["A 21-year-old seized near Gaza was flown home after 471 days in captivity."], "hostages", "attributed"),
-        (["Progress in the Gaza talks remains hostage to disagreements."], "hostages", "absent"),
-        (["The ICRC team carrying medicine for Mariupol in Ukraine was refused passage again."],
-         "aid_blocked", "agentless"),
-        (["Congress blocked military aid to Ukraine for months."], "aid_blocked", "absent"),
-        (["The court in Donetsk sentenced two Britons as hirelings of Ukraine."], "foreign_mercenaries", "attributed"),
-        (["The World Court ordered Israel to prevent genocidal acts in Gaza."], "war_crimes_allegations", "attributed"),
-        (["Militants used poisonous substances against residents of Aleppo in Syria."], "chemical_weapons", "agentless"),
-    ],
-)
-def test_shipped_catalogue_rules_of_round_8(shipped, sentences, fact, state):
-    assert shipped.states(sentences)[fact] == state
-
-
-# --------------------------------------------------------------------------- round 9: also rules
+# --------------------------------------------------------------------------- rounds 8-13: also rules, the event's wars, the shipped catalogue
 
 ALSO = """\
 facts:
@@ -1254,9 +1213,55 @@ def test_a_bad_also_rule_is_named_with_its_fix(also, key, fix):
     assert fix in found[0]["fix"]
 
 
+def test_an_article_is_in_the_wars_its_event_names(shipped):
+    # a feature that names only a street: no war of its own, so no mention ...
+    feature = ["Tetiana was asleep on the sixth floor when the Russian drone hit the block on Fontanska Road."]
+    assert not shipped.mentions(feature)
+    # ... until its event's other reports place it (narratives.omissions passes them)
+    other = shipped.scan(["A Russian drone hit a block in Odesa overnight."])
+    assert shipped.theatres(other) == {"ukraine"}
+    (m,) = shipped.mentions(feature, theatres=shipped.theatres(other))
+    assert (m.fact_id, m.state) == ("russian_missile_strikes", "attributed")
+    assert shipped.mentions_in(shipped.scan(feature), {"ukraine"}) == [m]
+
+
 @pytest.mark.parametrize(
     ("sentences", "fact", "state"),
     [
+        # ---- round 8
+        # "Hamas" does not put a Gaza article in Syria's war (Hama is a Syrian city)
+        (["Israeli air raids hit Gaza City, Hamas said.", "Air raids hit the camp overnight."],
+         "russian_airstrikes", "absent"),
+        # unattributed air strikes are Israel's only where Israel strikes
+        (["Warplanes struck a bakery in Ariha in Idlib at dawn."], "israeli_airstrikes", "absent"),
+        (["Warplanes struck a bakery in Ariha in Idlib at dawn."], "russian_airstrikes", "agentless"),
+        (["A missile struck a building in the Mezzeh district of Damascus."], "israeli_airstrikes", "agentless"),
+        (["An Israeli quadcopter opened fire on people queuing for water in Jabalia."],
+         "israeli_airstrikes", "attributed"),
+        # a hospital that treats the wounded is not the one hit
+        (["Jets bombed the market in Saraqib in Idlib, and the wounded were rushed to a hospital."],
+         "hospital_strike", "absent"),
+        (["A drone hit the emergency department of the clinical centre in Kherson."], "hospital_strike", "agentless"),
+        # figurative strikes and bombs no aircraft dropped
+        (["Israel struck a deal with Egypt to let more lorries into Gaza."], "israeli_airstrikes", "absent"),
+        (["A car bomb tore through the market in Azaz in Syria."], "russian_airstrikes", "absent"),
+        (["The regime's pilots unleashed thermobaric munitions on Saraqib in Idlib."],
+         "syrian_government_airstrikes", "attributed"),
+        # casualties, displacement, captivity and blocked aid in other words
+        (["Six siblings perished when their home in Sarmin in Idlib was bombed."], "civilian_casualties", "attributed"),
+        (["Among the victims of the raid on Jisr al-Shughur in Syria was a teacher."],
+         "civilian_casualties", "attributed"),
+        (["Government forces expelled the inhabitants of Qusayr in Syria."], "displacement", "attributed"),
+        (["Some 30,000 refugees have returned home to Kharkiv in Ukraine."], "displacement", "absent"),
+        (["A 21-year-old seized near Gaza was flown home after 471 days in captivity."], "hostages", "attributed"),
+        (["Progress in the Gaza talks remains hostage to disagreements."], "hostages", "absent"),
+        (["The ICRC team carrying medicine for Mariupol in Ukraine was refused passage again."],
+         "aid_blocked", "agentless"),
+        (["Congress blocked military aid to Ukraine for months."], "aid_blocked", "absent"),
+        (["The court in Donetsk sentenced two Britons as hirelings of Ukraine."], "foreign_mercenaries", "attributed"),
+        (["The World Court ordered Israel to prevent genocidal acts in Gaza."], "war_crimes_allegations", "attributed"),
+        (["Militants used poisonous substances against residents of Aleppo in Syria."], "chemical_weapons", "agentless"),
+        # ---- round 9
         # barrel bombs are the Syrian government's weapon
         (["Barrel bombs hit a tent camp near Atarib in Idlib."], "russian_airstrikes", "absent"),
         (["Barrel bombs hit a tent camp near Atarib in Idlib."], "syrian_government_airstrikes", "agentless"),
@@ -1277,15 +1282,7 @@ def test_a_bad_also_rule_is_named_with_its_fix(also, key, fix):
         # "one of them" refers back
         (["Two regime helicopters circled over Kafr Zita in Syria.", "One of them dropped a barrel bomb."],
          "syrian_government_airstrikes", "attributed"),
-    ],
-)
-def test_shipped_catalogue_rules_of_round_9(shipped, sentences, fact, state):
-    assert shipped.states(sentences)[fact] == state
-
-
-@pytest.mark.parametrize(
-    ("sentences", "fact", "state"),
-    [
+        # ---- round 10
         # a Gaza hospital's name places the article in Gaza
         (["Statement: attacks on Kamal Adwan hospital must stop."], "hospital_strike", "agentless"),
         # unattributed drones over a Russian region are Ukraine's, not Russia's
@@ -1306,15 +1303,7 @@ def test_shipped_catalogue_rules_of_round_9(shipped, sentences, fact, state):
          "syrian_government_airstrikes", "attributed"),
         (["Zionist warplanes bombed a school in Gaza, massacring 22 Palestinians."],
          "civilian_casualties", "attributed"),
-    ],
-)
-def test_shipped_catalogue_rules_of_round_10(shipped, sentences, fact, state):
-    assert shipped.states(sentences)[fact] == state
-
-
-@pytest.mark.parametrize(
-    ("sentences", "fact", "state"),
-    [
+        # ---- round 11
         # shrapnel wounds with words between; a report that nobody was hurt
         (["Noa, 6, was hit in the leg by shrapnel in Ashkelon as she ran with her mother."],
          "civilian_casualties", "attributed"),
@@ -1340,27 +1329,7 @@ def test_shipped_catalogue_rules_of_round_10(shipped, sentences, fact, state):
          "russian_missile_strikes", "absent"),
         (["Three killed as drone hits bus in Russia's Belgorod.", "The region borders Kharkiv province."],
          "ukrainian_strikes", "agentless"),
-    ],
-)
-def test_shipped_catalogue_rules_of_round_11(shipped, sentences, fact, state):
-    assert shipped.states(sentences)[fact] == state
-
-
-def test_an_article_is_in_the_wars_its_event_names(shipped):
-    # a feature that names only a street: no war of its own, so no mention ...
-    feature = ["Tetiana was asleep on the sixth floor when the Russian drone hit the block on Fontanska Road."]
-    assert not shipped.mentions(feature)
-    # ... until its event's other reports place it (narratives.omissions passes them)
-    other = shipped.scan(["A Russian drone hit a block in Odesa overnight."])
-    assert shipped.theatres(other) == {"ukraine"}
-    (m,) = shipped.mentions(feature, theatres=shipped.theatres(other))
-    assert (m.fact_id, m.state) == ("russian_missile_strikes", "attributed")
-    assert shipped.mentions_in(shipped.scan(feature), {"ukraine"}) == [m]
-
-
-@pytest.mark.parametrize(
-    ("sentences", "fact", "state"),
-    [
+        # ---- round 12
         # Ukraine's air force shoots drones down; it does not strike with them
         (["Ukraine's air force said it had shot down 31 of 40 drones over Odesa."], "ukrainian_strikes", "absent"),
         # an explosion that struck is no air strike; the army's helicopters in Syrian state media
@@ -1382,15 +1351,7 @@ def test_an_article_is_in_the_wars_its_event_names(shipped):
          "displacement", "absent"),
         (["Mahmoud had moved his family four times before settling in a classroom in Nuseirat in Gaza."],
          "displacement", "attributed"),
-    ],
-)
-def test_shipped_catalogue_rules_of_round_12(shipped, sentences, fact, state):
-    assert shipped.states(sentences)[fact] == state
-
-
-@pytest.mark.parametrize(
-    ("sentences", "fact", "state"),
-    [
+        # ---- round 13
         # strikes by the West are nobody's here; tank fire is no air strike
         (["The provocation in Idlib is meant to justify strikes by Western countries on Syria."],
          "syrian_government_airstrikes", "absent"),
@@ -1414,5 +1375,5 @@ def test_shipped_catalogue_rules_of_round_12(shipped, sentences, fact, state):
         (["Sirens sounded near Gaza and settlers fled to shelters, Hebrew media reported."], "displacement", "absent"),
     ],
 )
-def test_shipped_catalogue_rules_of_round_13(shipped, sentences, fact, state):
+def test_shipped_catalogue_rules_of_rounds_8_to_13(shipped, sentences, fact, state):
     assert shipped.states(sentences)[fact] == state
