@@ -78,7 +78,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from .facts_config import Fact, FactCatalogue, load_facts, parse_facts_yaml
-from .roles import SPEECH, actor_role, dateline, nearest
+from .roles import DEFEND, REACTIONS, SPEECH, actor_role, dateline, nearest
 from .terms import Pattern, TermError, Tokens, parse_term, term_key
 
 __all__ = [
@@ -131,6 +131,8 @@ _PRODUCE = frozenset(
     "developed developing".split()
 )
 _PRODUCE_REACH = 4
+#: A defence verb this close after a source's verb makes what it speaks of its defence.
+_DEFEND_REACH = 4
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,7 @@ class FactMatcher:
         self.catalogue = catalogue
         # A fact's `also:` rules are matched as facts of their own that report its id, after
         # the catalogue's facts; _order[f] is the catalogue position mentions are sorted by.
-        variants = [(k, replace(fact, action=v.action, context=v.context, also=()))
+        variants = [(k, replace(fact, action=v.action, context=v.context, topics=v.topics or fact.topics, also=()))
                     for k, fact in enumerate(catalogue.facts) for v in fact.also]
         self._facts = catalogue.facts + tuple(fact for _, fact in variants)
         self._order = list(range(len(catalogue.facts))) + [k for k, _ in variants]
@@ -238,6 +240,11 @@ class FactMatcher:
             )
             for f, fact in enumerate(self._facts)
         ]
+        # ... by fact id, for the event's plausible perpetrators (event_mentions)
+        self._rival_ids: dict[str, frozenset[str]] = {}
+        for f, fact in enumerate(self._facts):
+            ids = {self._facts[g].id for g in self._rivals[f]} - {fact.id}
+            self._rival_ids[fact.id] = self._rival_ids.get(fact.id, frozenset()) | ids
         # Siblings: facts with the same actors doing another kind of thing (air strikes and
         # missile strikes by Russia), between which a generic action word yields.
         self._siblings: list[frozenset[int]] = [
@@ -368,7 +375,12 @@ class FactMatcher:
         actors: dict[int, tuple[int, str]] = {}
         agents: dict[int, tuple[int, str]] = {}
         sources: dict[int, list[tuple[int, int, int, str]]] = {}  # fact -> (start, end, verb, term)
-        action_starts = {start for term, start, _ in hits if any(r[0] == _ACTION for r in self._roles[term])}
+        # where actions of facts with actors start: an actor word next to one did it ("Russian jets
+        # bombed"); the words of actorless facts ("told to leave") say nothing of who acted
+        action_starts = {
+            start for term, start, _ in hits
+            if any(r[0] == _ACTION and self._facts[r[1]].actor for r in self._roles[term])
+        }
         cues: list[tuple[int, str]] = []
         for term, start, end in sorted(hits, key=lambda h: (h[1], -h[2])):
             text = self._terms[term]
@@ -419,7 +431,11 @@ class FactMatcher:
                 ):
                     pronoun = end == start + 1 and end < len(tokens.raw)
                     reported = any(w in SPEECH for w in tokens.words[:start])
-                    if not reported and not (pronoun and tokens.words[end] in _BE):
+                    # "He said the militants staged ...": the pronoun is the previous sentence's
+                    # speaker, not its doer -- unless it speaks of itself ("It said its jets ...")
+                    speaker = (pronoun and tokens.words[end] in SPEECH
+                               and not _SELF.intersection(tokens.words[end + 1 :]))
+                    if not reported and not speaker and not (pronoun and tokens.words[end] in _BE):
                         info.reference = start
         info.actors = {f: text for f, (_, text) in actors.items()}
         # A source speaks of its own action only when it refers back to itself after its verb.
@@ -430,10 +446,12 @@ class FactMatcher:
                 # Russia had staged the strike" is Ukraine's denial, and Russia's alleged act)
                 stop = next((s for s in named if s > verb), len(tokens.words))
                 after = tokens.words[verb + 1 :]
+                if DEFEND.intersection(after[:_DEFEND_REACH]):
+                    continue  # "Ukraine's navy said it had intercepted 16 of the drones": its defence
                 if (
                     _SELF.intersection(after)
                     or _ENEMY.intersection(after)
-                    or any(verb < c < stop for c, _ in cues)
+                    or (tokens.words[verb] not in REACTIONS and any(verb < c < stop for c, _ in cues))
                 ):
                     agents.setdefault(f, (start, text))
                     info.perpetrators.setdefault(f, []).append((start, end))
@@ -468,10 +486,21 @@ class FactMatcher:
 
     def event_mentions(self, articles: Sequence[Sequence[str]]) -> list[list[Mention]]:
         """``mentions`` of each article of one event, every one in the wars any of them names
-        (``narratives.omissions`` and the scorer judge an event's articles so)."""
+        (``narratives.omissions`` and the scorer judge an event's articles so), and each
+        agent-deleted action given only to the perpetrators the event makes plausible: when
+        some article names a rival fact's actor as the doer and none names this fact's ("the
+        market was bombed" where the other reports name only Syrian government jets is no
+        agentless Russian air strike). When no article names anyone, every fact whose war it
+        is keeps its agentless mention."""
         scanned = [self.scan(sentences) for sentences in articles]
         theatres = set().union(*(self.theatres(scan) for scan in scanned))
-        return [self.mentions_in(scan, theatres) for scan in scanned]
+        found = [self.mentions_in(scan, theatres) for scan in scanned]
+        named = {m.fact_id for ms in found for m in ms if m.state == "attributed"}
+        return [
+            [m for m in ms if m.state != "agentless" or m.fact_id in named
+             or not self._rival_ids.get(m.fact_id, frozenset()) & named]
+            for ms in found
+        ]
 
     def mentions_in(self, scanned: Scanned, theatres: Iterable[str] = ()) -> list[Mention]:
         """``mentions`` of an article already scanned."""

@@ -57,7 +57,7 @@ DEFAULT_ATTACKS = (
     "strike", "struck", "hit", "bomb", "bombard", "pound", "fire", "shoot", "shot", "shell", "raid",
     "attack", "target", "destroy", "damage", "kill", "killed", "wound", "injure", "launch", "blast",
     "explode", "explosion", "missile", "rocket", "munition", "canister", "cylinder", "barrel", "payload", "sortie",
-    "chlorine", "gas", "chemical", "explosive", "grenade",
+    "chlorine", "gas", "chemical", "explosive", "grenade", "intercept", "downed", "repel",
     "slam", "ablaze", "удар*", "атак*", "бомб*", "обстрел*", "قصف*", "غارة", "غارات", "استهدف*",
 )  # fmt: skip
 DEFAULT_GENERIC = ("strike", "struck", "hit", "attack")
@@ -72,6 +72,9 @@ class Variant:
 
     action: tuple[str, ...]
     context: tuple[tuple[str, ...], ...] = ()
+    # wars where this rule counts, when not the fact's ("hostage" in Ukraine, where the
+    # fact's "captivity" would be prisoners of war): () = the fact's topics
+    topics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,7 @@ FACT_KEYS = {
     "agentless_in": False,
     "also": False,
 }
-VARIANT_KEYS = {"action": True, "context": False}
+VARIANT_KEYS = {"action": True, "context": False, "topics": False}
 # libyaml's parser when PyYAML has it: ten times faster, and `compare EVENT` reads the
 # catalogue on every call (its digest tells whether the stored comparison is current).
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -273,18 +276,7 @@ def _fact(p: _Problems, node: yaml.Node, i: int, seen: dict[str, int]) -> Fact |
                         "keep the term in one group: an actor term that is also an action makes every "
                         "match attributed",
                     )
-    topics: list[str] = []
-    if "topics" in fields:
-        tnode = fields["topics"]
-        if not isinstance(tnode, yaml.SequenceNode):
-            p.add(tnode, f"{key}.topics", f"expected a list, got {_describe(tnode)}", "write topics: [syria]")
-        else:
-            for k, item in enumerate(tnode.value):
-                topic = _string(
-                    p, item, f"{key}.topics[{k}]", TOPIC.match, "use a slug such as syria or ukraine"
-                )
-                if topic is not None:
-                    topics.append(topic)
+    topics = _topics(p, fields["topics"], key) if "topics" in fields else []
     if len(p.items) > before or fid is None or label is None or description is None:
         return None
     return Fact(
@@ -304,6 +296,19 @@ def _fact(p: _Problems, node: yaml.Node, i: int, seen: dict[str, int]) -> Fact |
 _Group = tuple[tuple[str, yaml.Node], ...] | None  # a term list as _terms gives it
 
 
+def _topics(p: _Problems, tnode: yaml.Node, key: str) -> list[str]:
+    """A ``topics:`` list of slugs (a fact's, or one of its ``also:`` rules')."""
+    if not isinstance(tnode, yaml.SequenceNode):
+        p.add(tnode, f"{key}.topics", f"expected a list, got {_describe(tnode)}", "write topics: [syria]")
+        return []
+    topics = []
+    for k, item in enumerate(tnode.value):
+        topic = _string(p, item, f"{key}.topics[{k}]", TOPIC.match, "use a slug such as syria or ukraine")
+        if topic is not None:
+            topics.append(topic)
+    return topics
+
+
 def _also(p: _Problems, anode: yaml.Node, key: str) -> list[tuple[list[tuple[str, _Group]], Variant | None]]:
     """A fact's ``also:`` rules: each rule's named term groups (for the one-group-per-term
     check) and the rule itself (None when its action is missing or wrong)."""
@@ -317,8 +322,10 @@ def _also(p: _Problems, anode: yaml.Node, key: str) -> list[tuple[list[tuple[str
         fields = _mapping(p, vnode, vkey, VARIANT_KEYS)
         action = _terms(p, fields["action"], f"{vkey}.action") if "action" in fields else None
         context = _context(p, fields["context"], f"{vkey}.context") if "context" in fields else []
+        topics = _topics(p, fields["topics"], vkey) if "topics" in fields else []
         named = [(f"also[{k}].action", action)] + [(f"also[{k}].context[{j}]", g) for j, g in enumerate(context)]
-        variant = (Variant(tuple(t for t, _ in action), tuple(tuple(t for t, _ in g or ()) for g in context))
+        variant = (Variant(tuple(t for t, _ in action), tuple(tuple(t for t, _ in g or ()) for g in context),
+                           tuple(topics))
                    if action is not None else None)
         out.append((named, variant))
     return out
@@ -385,7 +392,7 @@ def parse_facts_yaml(text: str, path: str = "facts.yaml") -> FactCatalogue:
                 facts.append(fact)
     if p.items:
         raise ConfigError(p.items)
-    known = {t for f in facts for t in f.topics}
+    known = {t for f in facts for t in (*f.topics, *(t for v in f.also for t in v.topics))}
     for topic, _ in theatres:
         if topic not in known:
             p.add(top["theatres"], f"theatres.{topic}", "no fact has this topic", "fix the slug or remove it")

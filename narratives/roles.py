@@ -27,7 +27,7 @@ _JOINERS = frozenset("and with alongside allied allies".split())
 _TARGET_BEFORE = frozenset("on against targeting targeted".split())
 #: ... and so it is right after these when no action term follows it ("fuel to Russian
 #: forces", "in Ukraine"; but "killed in Russian strikes" names the perpetrator).
-_PLACE_BEFORE = frozenset("to in into near across inside toward towards".split())
+_PLACE_BEFORE = frozenset("to in into near across inside toward towards borders bordering".split())
 _DETERMINERS = frozenset("the a an".split())
 #: ... unless the preposition follows one of these: the actor is then the accused ("blamed on
 #: government forces", "attributed to Russia", "charges against the Israeli leaders").
@@ -45,7 +45,9 @@ _NOT_AGENT_AFTER = frozenset(
     "east south north west northeast northwest southeast southwest front frontline "
     "industry industries enterprise enterprises factory factories workshop workshops "
     # ... and a depot's contents ("Ukraine hits Russian fuel depot")
-    "fuel oil ammunition".split()
+    "fuel oil ammunition "
+    # ... and its lines ("drones pounding Russian supply lines")
+    "supply supplies logistics".split()
 )
 #: ... but "Israeli fighter jets" are aircraft, not fighters.
 _AIRCRAFT = frozenset("jet jets plane planes aircraft bomber bombers".split())
@@ -58,19 +60,55 @@ _NOT_AGENT_AFTER2 = frozenset({("military", "industrial"), ("defence", "industry
 _RELATIVE = frozenset("where which that whom whose".split())
 #: ... but "that" after these opens what was said or found, where the actor may well act
 #: ("the commission found that Russian forces had shelled ...").
+#: (a few words back: "said on Thursday that the Israeli military's raid ...")
+_REPORT_REACH = 3
 _THAT_REPORTS = SPEECH | frozenset(
     "found find finds concluded concludes established showed show shows confirmed confirms suggested "
     "suggests noted notes insisted insists denied denies deny announced announces clear evidence "
     # nouns that open what was alleged: "rejected allegations that the Syrian army had used ..."
     "allegation allegations accusation accusations claim claims report reports charge charges "
-    "assertion assertions".split()
+    "assertion assertions "
+    # ... and participles of reporting ("reports claiming that army helicopters had dropped ...")
+    "claiming alleging saying stating reporting suggesting showing confirming".split()
 )
 #: An actor whose phrase ends, within ``_SOURCE_REACH`` words, at one of these is a source:
 #: "Turkey said", "Ukraine's air force said", "Ukrainian officials in Kharkiv reported".
-_SOURCE_VERBS = SPEECH | frozenset(
+#: Reactions to someone's report: "Moscow concerned over reports of a strike", "Russia's
+#: defence ministry has not commented on the strike", "allegations Moscow has not addressed".
+#: A hedge after one ("reportedly killed") is the report's, not the reacting actor's denial.
+REACTIONS = frozenset("commented comment comments addressed demanded demands expressed expresses concerned".split())
+_SOURCE_VERBS = SPEECH | REACTIONS | frozenset(
     "condemned condemns accused accuses blamed blames warned urged called".split()
 )
-_SOURCE_REACH = 4
+_SOURCE_REACH = 5
+#: An actor followed by one of these speaks through it, and is a source whatever the verb:
+#: "Russia's permanent representative to the UN demanded ...", "the Russian Foreign Ministry".
+_SPEAKERS = frozenset(
+    "representative representatives envoy envoys ambassador ambassadors spokesman spokeswoman "
+    "spokesperson embassy diplomat diplomats permanent foreign mission centre center reconciliation".split()
+)
+#: An actor right after "by"/"from" after one of these said something: "statements by the Kiev
+#: regime about a strike", "claims from Moscow".
+_SAID_BY = frozenset(
+    "statement statements claim claims allegation allegations remark remarks comment comments "
+    "assertion assertions accusation accusations report reports".split()
+)
+#: An actor that rejects someone's claims reports them ("Russia's Defence Ministry rejected
+#: Ukrainian claims that a school had been bombed"); it acts only if it then speaks of itself
+#: ("rejected claims that its jets ..."). "Damascus denied using barrel bombs" stays an agent.
+_DISMISS = frozenset("rejected rejects reject dismissed dismisses dismiss refuted refutes refute".split())
+#: Who intercepts, downs or repels the weapons defends against the attack; it does not make it.
+DEFEND = frozenset("intercepted intercepts intercept intercepting downed repelled repels repel".split())
+#: ... and so is one after "by" after one of these ("port facilities used by the Kyiv regime").
+_USED_BY = frozenset("used operated run controlled held owned occupied".split())
+#: An actor right after a reporting verb and before one of these is the source of an inverted
+#: attribution ("a legitimate target, say Russian lawmakers").
+_PEOPLE = frozenset(
+    "lawmakers legislators deputies senators officials official sources source media diplomats experts "
+    "analysts politicians bloggers commentators authorities".split()
+)
+#: An actor after "of the" after one of these is a place: "the territory of the Russian Federation".
+_PLACE_OF = frozenset("territory territories soil region regions border borders".split())
 #: A source verb right after the actor and followed by one of these is passive: the actor is
 #: the accused, not the speaker ("Russia accused of using banned chemicals", "Israel blamed
 #: for the blast", "Syria condemned over gas attack").
@@ -123,13 +161,21 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
     preceding = words[k - 1] if k > 0 else ""
     nxt = next_word(tokens, end)
     after = words[nxt] if nxt < len(words) else ""
-    if before == "to" and preceding == "according":
+    if (before == "to" and preceding == "according") or (before in ("by", "from") and preceding in _SAID_BY):
         return "source", k
+    if before in SPEECH and after in _PEOPLE:
+        return "source", k
+    if before == "by" and preceding in _USED_BY:
+        return "target", -1
+    if after in _SPEAKERS:  # "Russia's envoy demanded ...": its speaker, whose verb may come late
+        return "source", nxt
+    if before == "of" and preceding in _PLACE_OF:
+        return "target", -1
     if before == "at" and k == start - 1:  # "fired at Ukraine"; not "at an Israeli checkpoint"
         return "target", -1
     after2 = words[nxt + 1] if nxt + 1 < len(words) else ""
     if (before in _RELATIVE and not actions.intersection(range(end, end + 2))
-            and not (before == "that" and preceding in _THAT_REPORTS)):
+            and not (before == "that" and _THAT_REPORTS.intersection(words[max(0, k - _REPORT_REACH) : k]))):
         return "target", -1
     if (after in _NOT_AGENT_AFTER and after2 not in _AIRCRAFT) or (after, after2) in _NOT_AGENT_AFTER2 or (
         preceding not in _ACCUSED_AFTER
@@ -139,6 +185,10 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
     for v in range(nxt, min(nxt + _SOURCE_REACH, len(words))):
         if v in actions or "," in tokens.gaps[v - 1]:
             break
+        if words[v] in DEFEND:  # "Russian air defences intercepted 22 Ukrainian drones"
+            return "target", -1
+        if words[v] in _DISMISS and _SAID_BY.intersection(words[v + 1 : v + 4]):
+            return "source", v
         if words[v] in _SOURCE_VERBS:
             if v + 1 < len(words) and words[v + 1] in _PASSIVE_AFTER and words[v] in _ACCUSING:
                 return "agent", -1

@@ -15,7 +15,8 @@ researchers). ``parse_term`` turns one into ``Pattern``s over word tokens:
 - English inflection of Latin-script words of 3+ letters: -s/-es/-ies, -d/-ed/-ied, -ing
   with final-e drop and optional consonant doubling (bomb -> bombed, strike -> striking,
   shell -> shelling, target -> targeted/targetted). Irregular forms (struck, fled) are
-  listed as terms of their own. Suffixes are only ever added, never removed;
+  listed as terms of their own. Suffixes are only ever added, never removed. A number
+  takes a plural "s", as model names do ("Su-24" matches "Su-24s", "F-16" "F-16s");
 - a space or hyphen between words matches any white space, a hyphen or en dash, or the
   words written together: "air strike" = "air-strike" = "airstrike" (and inflections);
 - ``word*`` matches every word starting with ``word`` (for Russian and Arabic endings:
@@ -138,6 +139,8 @@ def inflections(word: str) -> frozenset[str]:
     ['strike', 'striked', 'strikes', 'striking']
     """
     w = word
+    if w.isdigit():  # the number of a model name: "Su-24s"
+        return frozenset({w, w + "s"})
     if len(w) < 3 or not _latin(w):
         return frozenset({w})
     forms = {w}

@@ -72,6 +72,8 @@ SETS = [
     HeldOut("facts_eval_holdout16.yaml", "j", _written("eleventh"), _before(15)),
     HeldOut("facts_eval_holdout17.yaml", "b", _written("twelfth"), _before(17)),
     HeldOut("facts_eval_holdout18.yaml", "c", _written("twelfth"), _before(17)),
+    HeldOut("facts_eval_holdout19.yaml", "d", _written("thirteenth"), _before(19)),
+    HeldOut("facts_eval_holdout20.yaml", "e", _written("thirteenth"), _before(19)),
 ]
 
 
