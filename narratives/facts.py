@@ -273,8 +273,8 @@ class FactMatcher:
                 second = pattern.words[1] if len(pattern.words) > 1 else None
                 for form in first.forms:
                     direct, nested = self._first.setdefault(form, ([], {}))
-                    if second is None or second.stem is not None:
-                        direct.append(candidate)
+                    if second is None or second.stem is not None or pattern.gaps[0] == "any":
+                        direct.append(candidate)  # (after "...", the second word is further on)
                     else:  # "the jet", "the army", ...: look at the second word before trying them
                         for form2 in second.forms:
                             nested.setdefault(form2, []).append(candidate)

@@ -19,6 +19,8 @@ researchers). ``parse_term`` turns one into ``Pattern``s over word tokens:
   takes a plural "s", as model names do ("Su-24" matches "Su-24s", "F-16" "F-16s");
 - a space or hyphen between words matches any white space, a hyphen or en dash, or the
   words written together: "air strike" = "air-strike" = "airstrike" (and inflections);
+- ``...`` between two words matches up to ``GAP_WORDS`` words of the same clause
+  ("according to ... hospital" = "according to Nasser hospital", not across a comma);
 - ``word*`` matches every word starting with ``word`` (for Russian and Arabic endings:
   ``авиаудар*``); a trailing ``=`` switches inflection off (``mine=``);
 - text and terms are folded alike: Unicode NFC, diacritics dropped where they do not
@@ -62,6 +64,11 @@ SEPARATORS = {  # how the gap between two words of a term may be written in the 
     "apostrophe": re.compile(r"['\u2019\u02bc]\s*"),
     "period": re.compile(r"\.[-\u2010\u2011]?\s*"),  # "U.S. forces", "U.S.-made"
 }
+#: ``...`` between two words of a term: up to this many words of the same clause between them
+#: ("according to ... hospital" matches "according to Nasser hospital" and "according to the
+#: city's main hospital", not across a comma).
+GAP_WORDS = 4
+_CLAUSE_END = re.compile(r"[,;:()\u2014\u2013]|\s-\s")
 
 
 def normalise(word: str) -> str:
@@ -207,19 +214,30 @@ class Pattern:
     def match(self, tokens: Tokens, i: int) -> int | None:
         """End (exclusive) of a match starting at token i, or None. A word inside the term may
         carry a possessive in the text: "regime aircraft" matches "the regime's aircraft"."""
-        j = i
-        for k, word in enumerate(self.words):
-            if k:
-                if j >= len(tokens.raw):
-                    return None
-                if self.gaps[k - 1] == "space" and tokens.possessive(j):
-                    j += 1  # skip the "s" of "regime's"
-                if not SEPARATORS[self.gaps[k - 1]].fullmatch(tokens.gaps[j - 1]):
-                    return None
-            if not word.accepts(tokens, j):
+        return self._from(tokens, i, 0)
+
+    def _from(self, tokens: Tokens, j: int, k: int) -> int | None:
+        """Match words k.. of the term, word k at token j (the gap before it already passed)."""
+        while True:
+            if not self.words[k].accepts(tokens, j):
                 return None
-            j += 1
-        return j
+            j, k = j + 1, k + 1
+            if k == len(self.words):
+                return j
+            if j >= len(tokens.raw):
+                return None
+            if self.gaps[k - 1] == "any":  # "according to ... hospital": the rest after a few words
+                for skip in range(min(GAP_WORDS + 1, len(tokens.raw) - j)):
+                    if _CLAUSE_END.search(tokens.gaps[j + skip - 1]):
+                        return None
+                    end = self._from(tokens, j + skip, k)
+                    if end is not None:
+                        return end
+                return None
+            if self.gaps[k - 1] == "space" and tokens.possessive(j):
+                j += 1  # skip the "s" of "regime's"
+            if not SEPARATORS[self.gaps[k - 1]].fullmatch(tokens.gaps[j - 1]):
+                return None
 
 
 _APOSTROPHES = frozenset("'\u2019\u02bc")
@@ -266,6 +284,8 @@ def parse_term(text: str) -> tuple[Pattern, ...]:
             kinds.append("apostrophe")
         elif kind in (".", ".-", ".\u2010", ".\u2011"):
             kinds.append("period")
+        elif kind == "...":
+            kinds.append("any")
         else:
             raise TermError(
                 f"{text!r}: words are separated by {kind!r}", "separate words by a space or a hyphen"

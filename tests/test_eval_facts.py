@@ -36,7 +36,7 @@ RELATED = {
     "syrian_government_airstrikes": _AIR + r"|barrel|canister|dropp",
     "israeli_airstrikes": _AIR + r"|missile",
     "hospital_strike": r"hospital|clinic|medical|ward\b",
-    "civilian_casualties": r"kill|wound|injur|dead|death|died|hurt|harm|casualt|martyr|affected|treated|shrapnel|victim|bodies|get up|massacr|did not surviv",
+    "civilian_casualties": r"kill|wound|injur|dead|death|died|hurt|harm|casualt|martyr|affected|treated|shrapnel|victim|bodies|get up|massacr|did not surviv|murder|lost their lives|toll\b",
     "child_casualties": r"child|boy|girl|pupil|son\b|daughter|brother|teen|\d",
     "displacement": r"fled|flee|flight|displac|evacuat|refugee|left|leave|homeless|families|out of|taken out|moved|camp|resettl",
     "russian_missile_strikes": r"missile|drone|shahed|weapon|strike|struck|unmanned|shelling",

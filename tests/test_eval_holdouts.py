@@ -74,6 +74,10 @@ SETS = [
     HeldOut("facts_eval_holdout18.yaml", "c", _written("twelfth"), _before(17)),
     HeldOut("facts_eval_holdout19.yaml", "d", _written("thirteenth"), _before(19)),
     HeldOut("facts_eval_holdout20.yaml", "e", _written("thirteenth"), _before(19)),
+    HeldOut("facts_eval_holdout21.yaml", "f",
+            "written during the matcher's fourteenth tuning round; never used for tuning", _before(21)),
+    HeldOut("facts_eval_holdout22.yaml", "a",
+            "written during the matcher's fourteenth tuning round; never used for tuning", _before(21)),
 ]
 
 

@@ -1569,3 +1569,60 @@ def test_an_agentless_action_goes_only_to_the_perpetrators_its_event_names(shipp
 )
 def test_shipped_catalogue_rules_of_round_14(shipped, sentences, fact, state):
     assert shipped.states(sentences)[fact] == state
+
+
+# --------------------------------------------------------------------------- round 15: gaps in terms, hospitals that report or treat
+
+
+@pytest.mark.parametrize(
+    ("term", "sentence", "found"),
+    [
+        ("according to ... hospital", "Nine were killed, according to Nasser hospital.", True),
+        ("according to ... hospital", "Nine were killed, according to the hospital.", True),
+        ("according to ... hospital", "Nine were killed, according to medics at the Kuwaiti hospital.", True),
+        # at most four words between, and never across a comma
+        ("according to ... hospital", "according to officials and the director of the main hospital", False),
+        ("according to ... hospital", "According to doctors, the strike hit the hospital.", False),
+        ("according to ... hospital", "according to Nasser", False),
+    ],
+)
+def test_three_dots_in_a_term_stand_for_a_few_words_of_the_same_clause(term, sentence, found):
+    assert matches(term, sentence) is found
+
+
+def test_a_term_with_three_dots_is_checked_like_any_other():
+    with pytest.raises(TermError):
+        parse_term("... hospital")
+    with pytest.raises(TermError):
+        parse_term("according to ...")
+    # the gap covers the term without it: listing both is refused as redundant
+    found = problems(fact_yaml(actor=None, action="[strike]", exclude="[near ... hospital, near the hospital]"))
+    assert [m["key"] for m in found] == ["facts[0] (f1).exclude[1]"]
+    assert "already matched by 'near ... hospital'" in found[0]["what"]
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # a hospital that reports, receives or treats, whatever its name, is not the one hit
+        (["Air strikes on Khan Younis in Gaza killed seven people, according to Nasser hospital."],
+         "hospital_strike", "absent"),
+        (["Two wounded soldiers died in the national hospital in Hama after the strikes on Masyaf in Syria."],
+         "hospital_strike", "absent"),
+        (["An Israeli strike hit the al-Ahli hospital in Gaza City, according to the civil defence."],
+         "hospital_strike", "attributed"),
+        # a warning of an air raid is not one
+        (["Air-raid sirens are sounding in Belgorod."], "russian_airstrikes", "absent"),
+        (["Air-raid alerts had been declared across eastern Ukraine shortly before."], "russian_airstrikes", "absent"),
+        # the dead who did not survive, the hurt named by age, people gone for good
+        (["Two of her colleagues and three patients on that floor in Gaza did not survive."],
+         "civilian_casualties", "attributed"),
+        (["In Kherson in Ukraine the 58-year-old was hurt by flying glass."], "civilian_casualties", "attributed"),
+        (["Her flat in Dnipro is uninhabitable and she has moved in with her niece."], "displacement", "attributed"),
+        (["In Kherson in Ukraine many residents of the riverside districts have left."], "displacement", "attributed"),
+        # "regime's" alone is no Syrian actor: the Kyiv regime's drones are Ukraine's
+        (["Belgorod residents were killed by the Kyiv regime's drones."], "ukrainian_strikes", "attributed"),
+    ],
+)
+def test_shipped_catalogue_rules_of_round_15(shipped, sentences, fact, state):
+    assert shipped.states(sentences)[fact] == state
