@@ -15,7 +15,8 @@ It is **attributed** when one of the fact's actors is named
   (facts.yaml ``references:``, e.g. "They", "Its jets", "The aircraft") among its first five
   words and not after the action. It does not refer back after a reporting verb ("Residents
   said their homes were bombed") nor, as a pronoun, before a form of "to be" ("It was unclear
-  who…", "They were killed…"): the pronoun is then rarely the agent. The previous sentence
+  who…", "They were killed…") or before a reporting verb ("He said the militants staged …",
+  unless it speaks of itself: "It said its jets …"): the pronoun is then rarely the agent. The previous sentence
   may itself carry the actor by reference, so "They" chains (``actor_where="previous"``);
 - in the next sentence, when that sentence blames it (facts.yaml ``blame:``: "Activists
   blamed Russia.", "Moscow denied responsibility."): a report that names the perpetrator
@@ -53,6 +54,10 @@ war. No agentless mention is made
   them (unattributed drones are Ukraine's only where Ukraine strikes: Russia and the areas
   it holds, not Odesa), or in a sentence that names a rival fact's place and none of its own
   ("drone hits bus in Belgorod" in an article that also names Kharkiv);
+- in an article of an event (``event_mentions``) whose articles name a rival fact's actor as
+  the doer and never this fact's: "the market was bombed" beside reports that name only
+  Syrian government jets is no agent-deleted Russian strike. When no article names anyone,
+  every fact whose war it is keeps its agentless mention;
 - in an article that names none of the fact's theatres, and whose event's other articles
   name none either (facts.yaml ``theatres:``: topic -> places and parties; a fact's
   ``topics`` say where it can occur; ``mentions(sentences, theatres=...)`` takes the

@@ -6,8 +6,10 @@ Usage::
     nearest(actions, own, rivals, words) # is the action nearer this fact's actor than a rival's?
 
 Word lists, not parsing: an actor right after "on"/"against" or before "positions"/"grid"
-is a target; one followed within a few words by "said"/"condemned" is a source; a place
-name in capitals at the start is a dateline. Each rule is a list researchers can read.
+is a target; one followed within a few words by "said"/"condemned", by a reaction ("has not
+commented", "concerned over reports") or by a spokesman ("Russia's envoy") is a source; one
+that intercepts or repels the weapons defends (a "target": not the doer); a place name in
+capitals at the start is a dateline. Each rule is a list researchers can read.
 """
 
 from __future__ import annotations
@@ -58,9 +60,9 @@ _NOT_AGENT_AFTER2 = frozenset({("military", "industrial"), ("defence", "industry
 #: where the Ukrainian military stored weapons", "a port that the Kyiv regime uses"): unless
 #: an action term follows at once ("the town where Russian jets struck"), it did not act.
 _RELATIVE = frozenset("where which that whom whose".split())
-#: ... but "that" after these opens what was said or found, where the actor may well act
-#: ("the commission found that Russian forces had shelled ...").
-#: (a few words back: "said on Thursday that the Israeli military's raid ...")
+#: ... but "that" after these (up to ``_REPORT_REACH`` words back) opens what was said or
+#: found, where the actor may well act ("the commission found that Russian forces had
+#: shelled ...", "said on Thursday that the Israeli military's raid ...").
 _REPORT_REACH = 3
 _THAT_REPORTS = SPEECH | frozenset(
     "found find finds concluded concludes established showed show shows confirmed confirms suggested "
@@ -99,8 +101,6 @@ _SAID_BY = frozenset(
 _DISMISS = frozenset("rejected rejects reject dismissed dismisses dismiss refuted refutes refute".split())
 #: Who intercepts, downs or repels the weapons defends against the attack; it does not make it.
 DEFEND = frozenset("intercepted intercepts intercept intercepting downed repelled repels repel".split())
-#: ... and so is one after "by" after one of these ("port facilities used by the Kyiv regime").
-_USED_BY = frozenset("used operated run controlled held owned occupied".split())
 #: An actor right after a reporting verb and before one of these is the source of an inverted
 #: attribution ("a legitimate target, say Russian lawmakers").
 _PEOPLE = frozenset(
@@ -109,6 +109,9 @@ _PEOPLE = frozenset(
 )
 #: An actor after "of the" after one of these is a place: "the territory of the Russian Federation".
 _PLACE_OF = frozenset("territory territories soil region regions border borders".split())
+#: An actor after "by" after one of these uses a place, it does not strike it ("port
+#: facilities used by the Kyiv regime").
+_USED_BY = frozenset("used operated run controlled held owned occupied".split())
 #: A source verb right after the actor and followed by one of these is passive: the actor is
 #: the accused, not the speaker ("Russia accused of using banned chemicals", "Israel blamed
 #: for the blast", "Syria condemned over gas attack").

@@ -44,7 +44,7 @@ RELATED = {
     "hamas_rocket_fire": r"rocket|missile|barrage|salvo",
     "hostages": r"hostage|captive",
     "aid_blocked": r"\baid\b|truck|block|halt|crossing|deliver|convoy|suspend|paus|limit|closed|cut off|restrict",
-    "foreign_mercenaries": r"mercenar|foreign|wagner|contractor|legion|uighur|private (military|security)|afghan|fatemiyoun",
+    "foreign_mercenaries": r"mercenar|foreign|wagner|contractor|legion|uighur|private (military|security)|afghan|fatemiyoun|iraqi",
     "chemical_weapons": r"chemical|chlorine|gas|toxic|\bcs\b|chloropicrin",
     "war_crimes_allegations": r"war crime|crimes? against humanity|genocide|\bicc\b|criminal court|warrant|customs of war",
 }

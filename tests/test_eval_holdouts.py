@@ -78,6 +78,8 @@ SETS = [
             "written during the matcher's fourteenth tuning round; never used for tuning", _before(21)),
     HeldOut("facts_eval_holdout22.yaml", "a",
             "written during the matcher's fourteenth tuning round; never used for tuning", _before(21)),
+    HeldOut("facts_eval_holdout23.yaml", "i", _written("fifteenth"), _before(23)),
+    HeldOut("facts_eval_holdout24.yaml", "l", _written("fifteenth"), _before(23)),
 ]
 
 
