@@ -124,6 +124,8 @@ _ROLE_NAMES = (
 _SELF = frozenset("it its they their we our".split())
 #: ... or when what it says was hit is the other side's fighters ("Israeli officials said the
 #: strike targeted Hamas militants"): an army announcing a strike on its enemy announces its own.
+#: ... but not when it speaks again ("an attack that they blame on Ukraine").
+_SELF_SPEAKS = SPEECH | frozenset("blame blamed blames accuse accused accuses attribute attributed".split())
 _ENEMY = frozenset(
     "militant militants terrorist terrorists gunmen insurgents jihadists hamas hezbollah".split()
 )
@@ -453,8 +455,10 @@ class FactMatcher:
                 after = tokens.words[verb + 1 :]
                 if DEFEND.intersection(after[:_DEFEND_REACH]):
                     continue  # "Ukraine's navy said it had intercepted 16 of the drones": its defence
+                # "said its jets ...", but not "an attack that they blame on Ukraine": itself speaking again
                 if (
-                    _SELF.intersection(after)
+                    any(w in _SELF and not _SELF_SPEAKS.intersection(after[k + 1 : k + 2])
+                        for k, w in enumerate(after))
                     or _ENEMY.intersection(after)
                     or (tokens.words[verb] not in REACTIONS and any(verb < c < stop for c, _ in cues))
                 ):

@@ -107,6 +107,8 @@ _PEOPLE = frozenset(
     "lawmakers legislators deputies senators officials official sources source media diplomats experts "
     "analysts politicians bloggers commentators authorities".split()
 )
+#: ... nor "turned back at Israeli checkpoints": the posts are the actor's.
+_POSTS = frozenset("checkpoint checkpoints crossing crossings roadblock roadblocks".split())
 #: An actor after "of the" after one of these is a place: "the territory of the Russian Federation".
 _PLACE_OF = frozenset("territory territories soil region regions border borders".split())
 #: An actor after "by" after one of these uses a place, it does not strike it ("port
@@ -174,7 +176,7 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
         return "source", nxt
     if before == "of" and preceding in _PLACE_OF:
         return "target", -1
-    if before == "at" and k == start - 1:  # "fired at Ukraine"; not "at an Israeli checkpoint"
+    if before == "at" and k == start - 1 and after not in _POSTS:  # "fired at Ukraine"; not "at an Israeli checkpoint"
         return "target", -1
     after2 = words[nxt + 1] if nxt + 1 < len(words) else ""
     if (before in _RELATIVE and not actions.intersection(range(end, end + 2))

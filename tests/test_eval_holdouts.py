@@ -80,6 +80,8 @@ SETS = [
             "written during the matcher's fourteenth tuning round; never used for tuning", _before(21)),
     HeldOut("facts_eval_holdout23.yaml", "i", _written("fifteenth"), _before(23)),
     HeldOut("facts_eval_holdout24.yaml", "l", _written("fifteenth"), _before(23)),
+    HeldOut("facts_eval_holdout25.yaml", "g", _written("sixteenth"), _before(25)),
+    HeldOut("facts_eval_holdout26.yaml", "o", _written("sixteenth"), _before(25)),
 ]
 
 

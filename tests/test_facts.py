@@ -1626,3 +1626,45 @@ def test_a_term_with_three_dots_is_checked_like_any_other():
 )
 def test_shipped_catalogue_rules_of_round_15(shipped, sentences, fact, state):
     assert shipped.states(sentences)[fact] == state
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # ---- round 16
+        (["Israeli soldiers stormed the hospital compound in Jabalia in Gaza."], "hospital_strike", "attributed"),
+        (["Russian forces committed the murder of civilians in Kherson in Ukraine with drones."],
+         "civilian_casualties", "attributed"),
+        (["A bomb destroyed the bakery in Kharkiv in Ukraine, killing its owner."], "civilian_casualties", "attributed"),
+        (["The ministry said 40 foreign mercenaries, most of them citizens of Colombia, were killed near Kramatorsk "
+          "in Ukraine."], "civilian_casualties", "absent"),
+        (["The city council in Dnipro has moved the families into a student hostel."], "displacement", "attributed"),
+        (["Pokrovsk residents in Ukraine continue to be forcibly removed, local sources say."],
+         "displacement", "attributed"),
+        (["The army in Gaza ordered everyone to leave through a single exit."], "displacement", "attributed"),
+        (["Hundreds of displaced citizens returned to their villages in Idlib in Syria."], "displacement", "absent"),
+        # ---- round 17
+        # a reporting source that blames another is not itself the doer
+        (["Three people died in Belgorod after a drone attack that Russian authorities say they blame on Ukraine."],
+         "ukrainian_strikes", "attributed"),
+        (["Three people died in Belgorod after a drone attack that Russian authorities say they blame on Ukraine."],
+         "russian_missile_strikes", "absent"),
+        # aid refused, turned back at the actor's checkpoints, or not allowed in
+        (["Russian authorities again refused to let a UN convoy cross to Oleshky in Kherson in Ukraine."],
+         "aid_blocked", "attributed"),
+        (["Fuel deliveries for al-Awda in Gaza have been turned back at Israeli checkpoints."],
+         "aid_blocked", "attributed"),
+        (["The Russian-installed administration in Kherson in Ukraine rejected a request to send a UN convoy."],
+         "aid_blocked", "attributed"),
+        (["In Gaza, no new deliveries have been allowed in since Sunday."], "aid_blocked", "agentless"),
+        # children who did not survive; a child's body; families setting off for the border or al-Mawasi
+        (["Her mother, two brothers and a baby sister in Gaza did not survive."], "child_casualties", "attributed"),
+        (["Rescuers in Kharkiv in Ukraine found the boy's body on Sunday morning."], "child_casualties", "attributed"),
+        (["Hundreds of families in Idlib in Syria set off north toward the Turkish border."],
+         "displacement", "attributed"),
+        (["Many survivors in Gaza loaded what they had onto donkey carts and left for al-Mawasi."],
+         "displacement", "attributed"),
+    ],
+)
+def test_shipped_catalogue_rules_of_rounds_16_and_17(shipped, sentences, fact, state):
+    assert shipped.states(sentences)[fact] == state
