@@ -270,7 +270,8 @@ def parse_term(text: str) -> tuple[Pattern, ...]:
         raise TermError(f"{text!r} has no letters or digits", "write a word or phrase")
     if parts[0].strip() or parts[-1].strip() not in ("", "*", "."):
         raise TermError(
-            f"{text!r} starts or ends with punctuation", "write whole words; use * only right after a word"
+            f"{text!r} starts or ends with punctuation",
+            "write whole words; use * only right after a word and ... only between two words",
         )
     stems = [g.startswith("*") for g in gaps] + [parts[-1].strip() == "*"]
     if exact and any(stems):

@@ -1593,8 +1593,9 @@ def test_three_dots_in_a_term_stand_for_a_few_words_of_the_same_clause(term, sen
 def test_a_term_with_three_dots_is_checked_like_any_other():
     with pytest.raises(TermError):
         parse_term("... hospital")
-    with pytest.raises(TermError):
+    with pytest.raises(TermError) as info:
         parse_term("according to ...")
+    assert "... only between two words" in info.value.fix
     # the gap covers the term without it: listing both is refused as redundant
     found = problems(fact_yaml(actor=None, action="[strike]", exclude="[near ... hospital, near the hospital]"))
     assert [m["key"] for m in found] == ["facts[0] (f1).exclude[1]"]
