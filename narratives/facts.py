@@ -122,10 +122,10 @@ _ROLE_NAMES = (
 #: fake"); otherwise the action it reports is someone else's ("Ukrainian officials said a
 #: missile hit the hospital").
 _SELF = frozenset("it its they their we our".split())
-#: ... or when what it says was hit is the other side's fighters ("Israeli officials said the
-#: strike targeted Hamas militants"): an army announcing a strike on its enemy announces its own.
 #: ... but not when it speaks again ("an attack that they blame on Ukraine").
 _SELF_SPEAKS = SPEECH | frozenset("blame blamed blames accuse accused accuses attribute attributed".split())
+#: ... or when what it says was hit is the other side's fighters ("Israeli officials said the
+#: strike targeted Hamas militants"): an army announcing a strike on its enemy announces its own.
 _ENEMY = frozenset(
     "militant militants terrorist terrorists gunmen insurgents jihadists hamas hezbollah".split()
 )
@@ -232,6 +232,12 @@ class FactMatcher:
         for k, (_topic, terms) in enumerate(catalogue.theatres):
             for term in terms:
                 self._add(index, term, (_THEATRE, -1, k))
+        # Terms that are actions of facts with actors: an actor word next to one did it ("Russian
+        # jets bombed"); the words of actorless facts ("told to leave") say nothing of who acted.
+        self._actor_actions = frozenset(
+            t for t, roles in enumerate(self._roles)
+            if any(role == _ACTION and self._facts[f].actor for role, f, _ in roles)
+        )
         # Rivals: facts with other actors doing the same kind of thing (a shared action term).
         actions = [{term_key(t) for t in fact.action} for fact in self._facts]
         actors = [{term_key(t) for t in fact.actor} for fact in self._facts]
@@ -382,12 +388,7 @@ class FactMatcher:
         actors: dict[int, tuple[int, str]] = {}
         agents: dict[int, tuple[int, str]] = {}
         sources: dict[int, list[tuple[int, int, int, str]]] = {}  # fact -> (start, end, verb, term)
-        # where actions of facts with actors start: an actor word next to one did it ("Russian jets
-        # bombed"); the words of actorless facts ("told to leave") say nothing of who acted
-        action_starts = {
-            start for term, start, _ in hits
-            if any(r[0] == _ACTION and self._facts[r[1]].actor for r in self._roles[term])
-        }
+        action_starts = {start for term, start, _ in hits if term in self._actor_actions}
         cues: list[tuple[int, str]] = []
         for term, start, end in sorted(hits, key=lambda h: (h[1], -h[2])):
             text = self._terms[term]
@@ -440,8 +441,7 @@ class FactMatcher:
                     reported = any(w in SPEECH for w in tokens.words[:start])
                     # "He said the militants staged ...": the pronoun is the previous sentence's
                     # speaker, not its doer -- unless it speaks of itself ("It said its jets ...")
-                    speaker = (pronoun and tokens.words[end] in SPEECH
-                               and not _SELF.intersection(tokens.words[end + 1 :]))
+                    speaker = pronoun and tokens.words[end] in SPEECH and not _of_itself(tokens.words[end + 1 :])
                     if not reported and not speaker and not (pronoun and tokens.words[end] in _BE):
                         info.reference = start
         info.actors = {f: text for f, (_, text) in actors.items()}
@@ -455,10 +455,8 @@ class FactMatcher:
                 after = tokens.words[verb + 1 :]
                 if DEFEND.intersection(after[:_DEFEND_REACH]):
                     continue  # "Ukraine's navy said it had intercepted 16 of the drones": its defence
-                # "said its jets ...", but not "an attack that they blame on Ukraine": itself speaking again
                 if (
-                    any(w in _SELF and not _SELF_SPEAKS.intersection(after[k + 1 : k + 2])
-                        for k, w in enumerate(after))
+                    _of_itself(after)
                     or _ENEMY.intersection(after)
                     or (tokens.words[verb] not in REACTIONS and any(verb < c < stop for c, _ in cues))
                 ):
@@ -620,6 +618,12 @@ class FactMatcher:
             for role, f, _ in self._roles[term]:
                 out.append((self._terms[term], names[role], self._facts[f].id if f >= 0 else None))
         return out
+
+
+def _of_itself(words: Sequence[str]) -> bool:
+    """Whether a speaker's words refer back to itself ("said its jets ...", "It said they
+    struck ..."), not to itself speaking again ("an attack that they blame on Ukraine")."""
+    return any(w in _SELF and not _SELF_SPEAKS.intersection(words[k + 1 : k + 2]) for k, w in enumerate(words))
 
 
 #: Words before an age in commas that make it a person's age ("their son Andriy, 15,").

@@ -107,7 +107,8 @@ _PEOPLE = frozenset(
     "lawmakers legislators deputies senators officials official sources source media diplomats experts "
     "analysts politicians bloggers commentators authorities".split()
 )
-#: ... nor "turned back at Israeli checkpoints": the posts are the actor's.
+#: An actor right after "at" is a target ("fired at Ukraine"), unless one of these follows:
+#: "turned back at Israeli checkpoints" names the posts' owner.
 _POSTS = frozenset("checkpoint checkpoints crossing crossings roadblock roadblocks".split())
 #: An actor after "of the" after one of these is a place: "the territory of the Russian Federation".
 _PLACE_OF = frozenset("territory territories soil region regions border borders".split())

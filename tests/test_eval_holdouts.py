@@ -45,8 +45,8 @@ def _before(n: int) -> tuple[str, ...]:
     return ("facts_eval.yaml", "facts_eval_holdout.yaml", *(f"facts_eval_holdout{k}.yaml" for k in range(2, n)))
 
 
-def _written(round_: str) -> str:
-    return f"written after the matcher's {round_} tuning round; never used for tuning"
+def _written(round_: str, when: str = "after") -> str:
+    return f"written {when} the matcher's {round_} tuning round; never used for tuning"
 
 
 SETS = [
@@ -74,10 +74,8 @@ SETS = [
     HeldOut("facts_eval_holdout18.yaml", "c", _written("twelfth"), _before(17)),
     HeldOut("facts_eval_holdout19.yaml", "d", _written("thirteenth"), _before(19)),
     HeldOut("facts_eval_holdout20.yaml", "e", _written("thirteenth"), _before(19)),
-    HeldOut("facts_eval_holdout21.yaml", "f",
-            "written during the matcher's fourteenth tuning round; never used for tuning", _before(21)),
-    HeldOut("facts_eval_holdout22.yaml", "a",
-            "written during the matcher's fourteenth tuning round; never used for tuning", _before(21)),
+    HeldOut("facts_eval_holdout21.yaml", "f", _written("fourteenth", "during"), _before(21)),
+    HeldOut("facts_eval_holdout22.yaml", "a", _written("fourteenth", "during"), _before(21)),
     HeldOut("facts_eval_holdout23.yaml", "i", _written("fifteenth"), _before(23)),
     HeldOut("facts_eval_holdout24.yaml", "l", _written("fifteenth"), _before(23)),
     HeldOut("facts_eval_holdout25.yaml", "g", _written("sixteenth"), _before(25)),
