@@ -35,7 +35,10 @@ after a verb of making or keeping ("where Ukrainian troops assembled long-range 
 "used to manufacture explosive drones") is a weapon made, not used, and does not count. Coordinated modifiers share
 their noun: "Syrian and Russian warplanes" names "Syrian warplanes" too. A vehicle
 (facts.yaml ``vehicles:``: jet, helicopter, drone) is an action only beside an attack word
-(``attacks:``): "counted Russian jets over the camp" is no air strike.
+(``attacks:``): "counted Russian jets over the camp" is no air strike. One act has one doer:
+a fact whose actor is anyone (hospital strikes) takes the actor of a one-party fact matched
+by the same words in the sentence ("it released a barrel bomb that tore through the hospital",
+after "It was a government Mi-8").
 
 Otherwise it is **agentless** -- unless the report is someone else's action, or in another
 war. No agentless mention is made
@@ -57,7 +60,10 @@ war. No agentless mention is made
 - in an article of an event (``event_mentions``) whose articles name a rival fact's actor as
   the doer and never this fact's: "the market was bombed" beside reports that name only
   Syrian government jets is no agent-deleted Russian strike. When no article names anyone,
-  every fact whose war it is keeps its agentless mention;
+  every fact whose war it is keeps its agentless mention. When the articles name both, the
+  action goes to the one whose named action its sentence is clearly most like ("air raid
+  knocks out Kafranbel hospital" beside "a Russian jet bombed the hospital in Kafranbel" and
+  "government helicopters dropped barrel bombs on Hass");
 - in an article that names none of the fact's theatres, and whose event's other articles
   name none either (facts.yaml ``theatres:``: topic -> places and parties; a fact's
   ``topics`` say where it can occur; ``mentions(sentences, theatres=...)`` takes the
@@ -78,6 +84,7 @@ Matching rules for single terms are in ``narratives.terms``; the roles of actor 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -122,6 +129,15 @@ _ROLE_NAMES = (
 #: fake"); otherwise the action it reports is someone else's ("Ukrainian officials said a
 #: missile hit the hospital").
 _SELF = frozenset("it its they their we our".split())
+#: Words too common to say which action a sentence is about (``FactMatcher._whose_action``).
+_COMMON = frozenset(
+    "the a an of in on at to by for from with and or but that this these those it its was were is are "
+    "be been has have had he she they their them his her said says say on off as after before when "
+    "while also than then there which who whom whose what".split()
+)
+#: ... and how much more alike a rival's named action must be (a word in every other sentence
+#: of the event weighs log 2, about 0.7; one in a single sentence of 100, about 4.6).
+_CLEARLY = 1.0
 #: ... but not when it speaks again ("an attack that they blame on Ukraine").
 _SELF_SPEAKS = SPEECH | frozenset("blame blamed blames accuse accused accuses attribute attributed".split())
 #: ... or when what it says was hit is the other side's fighters ("Israeli officials said the
@@ -265,6 +281,19 @@ class FactMatcher:
                 g for g, other in enumerate(self._facts) if g != f and fact.actor and actors[f] == actors[g]
             )
             for f, fact in enumerate(self._facts)
+        ]
+        # Partners: a fact whose actor is anyone (it shares actors with rival facts: a strike
+        # on a hospital, by Russia or by Israel) and the one-party facts it shares one with (air
+        # strikes by the Syrian government), so that one act in one sentence has one doer.
+        broad = [
+            any(g in self._rivals[h] for g in range(len(self._facts)) for h in range(len(self._facts))
+                if actors[f] & actors[g] and actors[f] & actors[h])
+            for f in range(len(self._facts))
+        ]
+        self._partners: list[frozenset[int]] = [
+            frozenset(g for g in range(len(self._facts)) if g != f and not broad[g] and actors[f] & actors[g])
+            if broad[f] else frozenset()
+            for f in range(len(self._facts))
         ]
         # The theatres (indexes into catalogue.theatres) where each fact's mentions count;
         # None: not checked.
@@ -447,6 +476,7 @@ class FactMatcher:
         info.actors = {f: text for f, (_, text) in actors.items()}
         # A source speaks of its own action only when it refers back to itself after its verb.
         named = sorted(s for spans in info.actor_spans.values() for s, _ in spans)
+        doing = sorted(s for spans in info.perpetrators.values() for s, _ in spans)
         for f, said in sources.items():
             for start, end, verb, text in said:
                 # its own denial: a cue before anyone else is named ("Ukraine denied it and said
@@ -456,7 +486,10 @@ class FactMatcher:
                 if DEFEND.intersection(after[:_DEFEND_REACH]):
                     continue  # "Ukraine's navy said it had intercepted 16 of the drones": its defence
                 if (
-                    _of_itself(after)
+                    # "its" after another doer is named is the doer's ("condemned the attack as a
+                    # crime committed by the Kyiv regime with its Western patrons"); after
+                    # another speaker, still its own ("rejected Ukrainian claims that its jets")
+                    _of_itself(after, next((s - verb - 1 for s in doing if s > verb), None))
                     or _ENEMY.intersection(after)
                     or (tokens.words[verb] not in REACTIONS and any(verb < c < stop for c, _ in cues))
                 ):
@@ -503,11 +536,51 @@ class FactMatcher:
         theatres = set().union(*(self.theatres(scan) for scan in scanned))
         found = [self.mentions_in(scan, theatres) for scan in scanned]
         named = {m.fact_id for ms in found for m in ms if m.state == "attributed"}
-        return [
+        found = [
             [m for m in ms if m.state != "agentless" or m.fact_id in named
              or not self._rival_ids.get(m.fact_id, frozenset()) & named]
             for ms in found
         ]
+        if any(self._rival_ids.get(f, frozenset()) & named for f in named):
+            found = self._whose_action(scanned, found)
+        return found
+
+    def _whose_action(self, scanned: list[Scanned], found: list[list[Mention]]) -> list[list[Mention]]:
+        """Where the event names two rival perpetrators (Russian jets bombed the hospital,
+        government helicopters dropped barrel bombs on the next village), an agent-deleted
+        action is given to the one whose named action it is most like: "air raid knocks out
+        Idlib hospital" is the Russian jets'. Likeness is the shared words of the two
+        sentences, each weighing the more the rarer it is in the event (log of sentences over
+        sentences with it); a rival must be more alike by ``_CLEARLY``, or the mention stays."""
+        words = [[set(info.words) - _COMMON for info in scan.infos] for scan in scanned]
+        df: dict[str, int] = {}
+        for article in words:
+            for sentence in article:
+                for w in sentence:
+                    df[w] = df.get(w, 0) + 1
+        n = sum(len(article) for article in words)
+        weight = {w: math.log(n / d) for w, d in df.items()}
+        by_fact: dict[str, list[set[str]]] = {}
+        for k, ms in enumerate(found):
+            for m in ms:
+                if m.state == "attributed":
+                    by_fact.setdefault(m.fact_id, []).append(words[k][m.sentence_index])
+
+        def likeness(sentence: set[str], fact_id: str) -> float:
+            return max((sum(weight[w] for w in sentence & other) for other in by_fact.get(fact_id, ())), default=0.0)
+
+        out = []
+        for k, ms in enumerate(found):
+            kept = []
+            for m in ms:
+                rivals = self._rival_ids.get(m.fact_id, frozenset()) & by_fact.keys()
+                if m.state == "agentless" and rivals and m.fact_id in by_fact:
+                    own = words[k][m.sentence_index]
+                    if likeness(own, m.fact_id) + _CLEARLY < max(likeness(own, g) for g in rivals):
+                        continue
+                kept.append(m)
+            out.append(kept)
+        return out
 
     def mentions_in(self, scanned: Scanned, theatres: Iterable[str] = ()) -> list[Mention]:
         """``mentions`` of an article already scanned."""
@@ -531,6 +604,7 @@ class FactMatcher:
             doers.append(did)
         out: list[Mention] = []
         best: dict[tuple[str, int], int] = {}  # (fact id, sentence) -> index in out
+        made: list[tuple[int, int]] = []  # this sentence's (fact, index in out)
         for i, info in enumerate(infos):
             for f in sorted(info.actions, key=lambda f: (self._order[f], f)):
                 if f not in info.specific and self._siblings[f] & info.specific & info.actions.keys():
@@ -597,9 +671,33 @@ class FactMatcher:
                 if k is None:
                     best[(fact.id, i)] = len(out)
                     out.append(mention)
+                    made.append((f, k := len(out) - 1))
                 elif STATE_RANK[state] > STATE_RANK[out[k].state]:
                     out[k] = mention
+                    made.append((f, k))
+            self._share_doers(info, out, made)
+            made.clear()
         return out
+
+    def _share_doers(self, info: _Sentence, out: list[Mention], made: list[tuple[int, int]]) -> None:
+        """One act, one doer: an unattributed action that is, in the same words, a partner
+        fact's attributed one takes its actor ("it released a barrel bomb that tore through
+        the hospital", after "It was a government Mi-8", is the government's hospital strike,
+        whether or not the hospital fact lists "Mi-8")."""
+        for f, k in made:
+            if out[k].state != "agentless":
+                continue
+            spans = info.action_spans[f]
+            for g, j in made:
+                done = out[j]
+                if (
+                    g in self._partners[f]
+                    and done.state == "attributed"
+                    and any(a < e and s < b for a, b in spans for s, e in info.action_spans[g])
+                ):
+                    out[k] = replace(out[k], state="attributed", actor_term=done.actor_term,
+                                     actor_where=done.actor_where)
+                    break
 
     def states(self, sentences: Sequence[str]) -> dict[str, State]:
         """Every fact id -> the best state among the article's mentions ("absent" if none)."""
@@ -620,10 +718,13 @@ class FactMatcher:
         return out
 
 
-def _of_itself(words: Sequence[str]) -> bool:
-    """Whether a speaker's words refer back to itself ("said its jets ...", "It said they
-    struck ..."), not to itself speaking again ("an attack that they blame on Ukraine")."""
-    return any(w in _SELF and not _SELF_SPEAKS.intersection(words[k + 1 : k + 2]) for k, w in enumerate(words))
+def _of_itself(words: Sequence[str], stop: int | None = None) -> bool:
+    """Whether a speaker's words (up to ``stop``) refer back to itself ("said its jets ...",
+    "It said they struck ..."), not to itself speaking again ("an attack that they blame on
+    Ukraine")."""
+    return any(
+        w in _SELF and not _SELF_SPEAKS.intersection(words[k + 1 : k + 2]) for k, w in enumerate(words[:stop])
+    )
 
 
 #: Words before an age in commas that make it a person's age ("their son Andriy, 15,").

@@ -49,7 +49,9 @@ _NOT_AGENT_AFTER = frozenset(
     # ... and a depot's contents ("Ukraine hits Russian fuel depot")
     "fuel oil ammunition "
     # ... and its lines ("drones pounding Russian supply lines")
-    "supply supplies logistics".split()
+    "supply supplies logistics "
+    # ... and what it runs ("the army hospital", "a Ukrainian school")
+    "hospital hospitals clinic clinics school schools".split()
 )
 #: ... but "Israeli fighter jets" are aircraft, not fighters.
 _AIRCRAFT = frozenset("jet jets plane planes aircraft bomber bombers".split())
@@ -83,6 +85,9 @@ _SOURCE_VERBS = SPEECH | REACTIONS | frozenset(
     "condemned condemns accused accuses blamed blames warned urged called".split()
 )
 _SOURCE_REACH = 5
+#: ... within its own clause: "it blames Ukraine; Kyiv has made no comment" leaves Ukraine
+#: the accused, whatever the next clause says.
+_CLAUSE_END = frozenset(",;:")
 #: An actor followed by one of these speaks through it, and is a source whatever the verb:
 #: "Russia's permanent representative to the UN demanded ...", "the Russian Foreign Ministry".
 _SPEAKERS = frozenset(
@@ -112,6 +117,9 @@ _PEOPLE = frozenset(
 _POSTS = frozenset("checkpoint checkpoints crossing crossings roadblock roadblocks".split())
 #: An actor after "of the" after one of these is a place: "the territory of the Russian Federation".
 _PLACE_OF = frozenset("territory territories soil region regions border borders".split())
+#: ... and one after "of the" after one of these is spoken of, it does not act: "to tarnish the
+#: image of the army".
+_SPOKEN_OF = frozenset("image reputation credibility honour honor name".split())
 #: An actor after "by" after one of these uses a place, it does not strike it ("port
 #: facilities used by the Kyiv regime").
 _USED_BY = frozenset("used operated run controlled held owned occupied".split())
@@ -175,7 +183,7 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
         return "target", -1
     if after in _SPEAKERS:  # "Russia's envoy demanded ...": its speaker, whose verb may come late
         return "source", nxt
-    if before == "of" and preceding in _PLACE_OF:
+    if before == "of" and (preceding in _PLACE_OF or preceding in _SPOKEN_OF):
         return "target", -1
     if before == "at" and k == start - 1 and after not in _POSTS:  # "fired at Ukraine"; not "at an Israeli checkpoint"
         return "target", -1
@@ -189,7 +197,7 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
     ):
         return "target", -1
     for v in range(nxt, min(nxt + _SOURCE_REACH, len(words))):
-        if v in actions or "," in tokens.gaps[v - 1]:
+        if v in actions or _CLAUSE_END.intersection(tokens.gaps[v - 1]):
             break
         if words[v] in DEFEND:  # "Russian air defences intercepted 22 Ukrainian drones"
             return "target", -1

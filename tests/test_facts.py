@@ -1653,3 +1653,63 @@ def test_a_term_with_three_dots_is_checked_like_any_other():
 )
 def test_shipped_catalogue_rules_of_rounds_14_to_17(shipped, sentences, fact, state):
     assert shipped.states(sentences)[fact] == state
+
+
+# --------------------------------------------------------------------------- round 18: whose action, one act one doer
+def test_an_agentless_action_goes_to_the_rival_whose_named_action_it_is_most_like(shipped):
+    """Two perpetrators named in one event: the hospital raid is the Russian jets', the
+    barrel bombs on the next village the government's."""
+    russian = ["A Russian Su-34 jet bombed the surgical hospital in Kafranbel in Idlib at dawn."]
+    syrian = ["Syrian government helicopters dropped barrel bombs on the village of Hass in Idlib."]
+    unnamed = ["The surgical hospital in Kafranbel was knocked out by an air raid at dawn."]
+    _, _, found = shipped.event_mentions([russian, syrian, unnamed])
+    assert {(m.fact_id, m.state) for m in found if m.fact_id.endswith("airstrikes")} == {
+        ("russian_airstrikes", "agentless")}
+    # nothing tells the two apart: both keep it
+    vague = ["Air raids were reported in Idlib province."]
+    _, _, found = shipped.event_mentions([russian, syrian, vague])
+    assert {m.fact_id for m in found if m.state == "agentless"} >= {
+        "russian_airstrikes", "syrian_government_airstrikes"}
+
+
+def test_one_act_has_one_doer_for_a_fact_whose_actor_is_anyone(shipped):
+    found = shipped.mentions([
+        "It was a government Mi-8 that had circled over Atarib in Idlib for an hour.",
+        "A few minutes later it released a barrel bomb that tore through the hospital's emergency wing.",
+    ])
+    got = {(m.fact_id, m.state, m.actor_term) for m in found if m.sentence_index == 1}
+    assert ("hospital_strike", "attributed", "government Mi-8") in got
+    assert ("syrian_government_airstrikes", "attributed", "government Mi-8") in got
+    # ... but a fact with one actor takes nobody's from the any-actor fact
+    occupied = shipped.mentions(["Occupation forces bomb al-Awda hospital in Jabalia in Gaza."])
+    assert "russian_airstrikes" not in {m.fact_id for m in occupied if m.state == "attributed"}
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # an accused in a clause of its own stays the accused, whatever the next clause says
+        (["Russia says rockets hit the centre of Belgorod, and it blames Ukraine; Kyiv has made no comment."],
+         "ukrainian_strikes", "attributed"),
+        # forces named without a country (state media of their own): any side's attacker
+        (["The source denied claims that army aircraft had targeted a medical facility in Idlib in Syria."],
+         "hospital_strike", "attributed"),
+        (["A military source denied that the army had used chlorine gas in Saraqib in Idlib."],
+         "chemical_weapons", "attributed"),
+        (["Claims that a hospital in Kafr Zita in Syria was hit aim to tarnish the image of the army."],
+         "hospital_strike", "agentless"),
+        (["Shells hit the army hospital in Donetsk in Ukraine."], "hospital_strike", "agentless"),
+        # a government aircraft hits a clinic
+        (["A barrel bomb dropped by a government helicopter hit the clinic in Hass in Idlib."],
+         "hospital_strike", "attributed"),
+        # "its" after the doer is named is the doer's, not the speaker's
+        (["The Russian Foreign Ministry condemned the drone attack on Belgorod as a crime committed by the "
+          "Kyiv regime with its Western patrons."], "ukrainian_strikes", "attributed"),
+        (["The Russian Foreign Ministry condemned the drone attack on Belgorod as a crime committed by the "
+          "Kyiv regime with its Western patrons."], "russian_missile_strikes", "absent"),
+        (["The Russian Defence Ministry rejected Ukrainian claims that its aircraft had bombed a clinic in Kharkiv."],
+         "russian_airstrikes", "attributed"),
+    ],
+)
+def test_shipped_catalogue_rules_of_round_18(shipped, sentences, fact, state):
+    assert shipped.states(sentences)[fact] == state
