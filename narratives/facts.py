@@ -483,8 +483,11 @@ class FactMatcher:
                 # Russia had staged the strike" is Ukraine's denial, and Russia's alleged act)
                 stop = next((s for s in named if s > verb), len(tokens.words))
                 after = tokens.words[verb + 1 :]
-                if DEFEND.intersection(after[:_DEFEND_REACH]):
-                    continue  # "Ukraine's navy said it had intercepted 16 of the drones": its defence
+                defends = next((k for k, w in enumerate(after[:_DEFEND_REACH]) if w in DEFEND), None)
+                if defends is not None and not _of_itself(after[defends + 1 :]):
+                    # "Ukraine's navy said it had intercepted 16 of the drones": its defence;
+                    # but "said Iron Dome intercepted the rockets and that its jets struck ..."
+                    continue
                 if (
                     # "its" after another doer is named is the doer's ("condemned the attack as a
                     # crime committed by the Kyiv regime with its Western patrons"); after
@@ -735,19 +738,40 @@ _KIN = frozenset(
 
 def _mark_minor_ages(tokens: Tokens) -> None:
     """Let an age under 18 set off by commas after a name or a kin word ("Polina, 16, was
-    on her way", "her brother, 14, survived") also read as the word "minor", so a catalogue
-    that lists "minor" among its child words counts it. "Kyiv, 16 people ..." is no age: the
-    number must be followed by a comma, a closing parenthesis or a full stop."""
+    on her way", "her brother, 14, survived", "Noa, six,", "Yamen, who was nine") also read as
+    the word "minor", so a catalogue that lists "minor" among its child words counts it; an
+    older age so placed ("Miriam Azoulay, 62,") reads as "person". "Kyiv, 16 people ..." is no
+    age: the number must be followed by a comma, a closing parenthesis or a full stop."""
     words = tokens.words
     for i in range(1, len(words)):
         w = words[i]
-        if not (len(w) <= 2 and w.isascii() and w.isdigit() and 0 < int(w) < 18):
+        if not _age(w, adult=True):
             continue
         before, after = tokens.gaps[i - 1], tokens.gaps[i] if i < len(tokens.gaps) else "."
         if not ("," in before or "(" in before) or not any(c in after for c in ",)."):
             continue
         if tokens.raw[i - 1][:1].isupper() or words[i - 1] in _KIN:
+            # a person named with an age is no soldier: news gives soldiers ranks, not ages
+            tokens.alts[i] = (*tokens.alts.get(i, ()), "minor" if _age(w) else "person")
+    # ... and "who is four", "who was 12," after a kin word or a name ("Her grandson, who is four,")
+    for i in range(3, len(words)):
+        if words[i - 2] == "who" and words[i - 1] in ("is", "was") and _age(words[i]) and (
+            i + 1 >= len(words) or any(c in tokens.gaps[i] for c in ",.;)") or words[i + 1] == "and"
+        ) and "," in tokens.gaps[i - 3]:
             tokens.alts[i] = (*tokens.alts.get(i, ()), "minor")
+
+
+#: Ages in words, for "who is four".
+_AGE_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen".split()
+)
+
+
+def _age(word: str, adult: bool = False) -> bool:
+    """Whether a word is an age under 18 ("4", "four"), or any age (up to 110) when ``adult``."""
+    if word in _AGE_WORDS:
+        return True
+    return len(word) <= 3 and word.isascii() and word.isdigit() and 0 < int(word) < (111 if adult else 18)
 
 
 #: Numbers that count people in casualty reports ("killing 14", "six dead", "dozens wounded").
@@ -770,6 +794,20 @@ _COMBATANTS = frozenset(
 )
 
 
+#: How many words after a count may still say who was counted ("three Israeli soldiers").
+_COUNTED_REACH = 3
+
+
+def _phrase(tokens: Tokens, start: int, reach: int) -> list[str]:
+    """Up to ``reach`` words from ``start``, not past a comma, semicolon or colon."""
+    out = []
+    for k in range(start, min(start + reach, len(tokens.words))):
+        if k > start and any(c in tokens.gaps[k - 1] for c in ",;:"):
+            break
+        out.append(tokens.words[k])
+    return out
+
+
 def _mark_counts(tokens: Tokens) -> None:
     """Let a count next to a casualty word ("killing at least 14", "6 dead, 40 hurt", "wounded
     eight") also read as the word "people": news counts the dead without naming them, and
@@ -782,8 +820,8 @@ def _mark_counts(tokens: Tokens) -> None:
         nxt = words[i + 1] if i + 1 < len(words) else ""
         if nxt == "of" and i + 2 < len(words) and words[i + 2] in _HURT:
             nxt = words[i + 2]  # "dozens of dead"
-        elif nxt in _COMBATANTS:
-            continue
+        elif _COMBATANTS.intersection(_phrase(tokens, i + 1, _COUNTED_REACH)):
+            continue  # "wounded three Israeli soldiers", "two Syrian army servicemen"
         j = i - 1
         while j >= 0 and words[j] in _ABOUT:
             j -= 1

@@ -191,7 +191,8 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
     if (before in _RELATIVE and not actions.intersection(range(end, end + 2))
             and not (before == "that" and _THAT_REPORTS.intersection(words[max(0, k - _REPORT_REACH) : k]))):
         return "target", -1
-    if (after in _NOT_AGENT_AFTER and after2 not in _AIRCRAFT) or (after, after2) in _NOT_AGENT_AFTER2 or (
+    # ... but "a rocket attack by Hamas fighters": after "by", its fighters did it
+    if (after in _NOT_AGENT_AFTER and after2 not in _AIRCRAFT and before != "by") or (after, after2) in _NOT_AGENT_AFTER2 or (
         preceding not in _ACCUSED_AFTER
         and (before in _TARGET_BEFORE or (before in _PLACE_BEFORE and nxt not in actions))
     ):

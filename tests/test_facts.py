@@ -1713,3 +1713,64 @@ def test_one_act_has_one_doer_for_a_fact_whose_actor_is_anyone(shipped):
 )
 def test_shipped_catalogue_rules_of_round_18(shipped, sentences, fact, state):
     assert shipped.states(sentences)[fact] == state
+
+
+# --------------------------------------------------------------------------- round 19: counts, ages, poisoning, where people went
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # a count followed, a word or two on, by soldiers counts soldiers
+        (["Rockets fired from Rafah in Gaza wounded three Israeli soldiers on Sunday."], "civilian_casualties", "absent"),
+        (["Militants in Idlib in Syria wounded two Syrian army servicemen near Kabani."], "civilian_casualties", "absent"),
+        (["Rockets fired from Rafah in Gaza wounded three, the army said."], "civilian_casualties", "attributed"),
+        # a person named with an age, written in words or after "who was"
+        (["In Ashkelon in Israel, Daniel Peretz, 41, and his daughter Noa, six, were treated for shrapnel wounds."],
+         "child_casualties", "attributed"),
+        (["Among those killed in Idlib in Syria was his neighbour's son, Yamen, who was nine and sold parsley."],
+         "child_casualties", "attributed"),
+        (["In Sderot in Israel, Miriam Azoulay, 62, was treated for shrapnel wounds."], "civilian_casualties", "attributed"),
+        # poisoning by a chemical agent, captives, guards, colleagues, tolls
+        (["Medics in Idlib in Syria recorded 19 cases of chlorine poisoning, including seven children."],
+         "child_casualties", "attributed"),
+        (["Hamas said a third captive had died in an Israeli strike in Gaza."], "civilian_casualties", "attributed"),
+        (["Officials in Belgorod said a security guard was hurt when drone debris fell."],
+         "civilian_casualties", "attributed"),
+        (["The confirmed death toll in Kharkiv in Ukraine stood at nine."], "civilian_casualties", "attributed"),
+        (["The death toll among Russian troops near Bakhmut in Ukraine rose."], "civilian_casualties", "absent"),
+        (["There were no casualties in Belgorod in Russia, the governor said."], "civilian_casualties", "attributed"),
+        (["The strikes in Syria caused no casualties among Russian military personnel."], "civilian_casualties", "absent"),
+        (["A food poisoning outbreak in a school in Kharkiv in Ukraine sent children to doctors."],
+         "child_casualties", "absent"),
+        (["Ronit, 58, now lives in a hotel by the Dead Sea in Israel."], "civilian_casualties", "absent"),
+        # where people went, and where they did not go
+        (["Thousands of residents of Shebekino in Russia have moved to Belgorod after the shelling."],
+         "displacement", "attributed"),
+        (["Forty families in Kharkiv in Ukraine whose flats were wrecked were taken to a student dormitory."],
+         "displacement", "attributed"),
+        (["In Odesa in Ukraine, 14 women and 6 newborns were moved to the basement of the hospital."],
+         "displacement", "absent"),
+        (["Some of the 22 wounded in Idlib in Syria were taken to hospitals near the Turkish border."],
+         "displacement", "absent"),
+        (["The governor in Idlib in Syria discussed the return of displaced families to their villages."],
+         "displacement", "absent"),
+        # who fired: the resistance in Gaza, Hamas's fighters after "by"; an air force that intercepts
+        # and then strikes
+        (["Israel says the crossing in Gaza was closed because the resistance fired rockets at its troops."],
+         "hamas_rocket_fire", "attributed"),
+        (["The closure in Gaza followed a rocket attack by Hamas fighters on an army post."],
+         "hamas_rocket_fire", "attributed"),
+        (["The Israeli military said Iron Dome intercepted most of the rockets from Gaza and that its jets "
+          "later struck launch positions."], "israeli_airstrikes", "attributed"),
+        (["Ukraine's navy said it had intercepted 16 of the Russian drones over Odesa."],
+         "ukrainian_strikes", "absent"),
+        (["The Israeli military in Gaza denied that its forces had fired at the hospital."],
+         "hospital_strike", "attributed"),
+        (["Warplanes hit houses in Khan Younis in Gaza, and Nasser hospital received 12 bodies."],
+         "hospital_strike", "absent"),
+        # fighters from abroad, by nationality
+        (["Terrorists were killed in Idlib in Syria, among them two foreign drone operators from Uzbekistan."],
+         "foreign_mercenaries", "attributed"),
+    ],
+)
+def test_shipped_catalogue_rules_of_round_19(shipped, sentences, fact, state):
+    assert shipped.states(sentences)[fact] == state
