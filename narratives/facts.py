@@ -129,6 +129,8 @@ _ROLE_NAMES = (
 #: fake"); otherwise the action it reports is someone else's ("Ukrainian officials said a
 #: missile hit the hospital").
 _SELF = frozenset("it its they their we our".split())
+#: ... nor when it looks into others' reports ("it was aware of reports", "it is reviewing").
+_SELF_REVIEWS = frozenset("aware investigating reviewing examining checking verifying studying".split())
 #: Words too common to say which action a sentence is about (``FactMatcher._whose_action``).
 _COMMON = frozenset(
     "the a an of in on at to by for from with and or but that this these those it its was were is are "
@@ -724,9 +726,12 @@ class FactMatcher:
 def _of_itself(words: Sequence[str], stop: int | None = None) -> bool:
     """Whether a speaker's words (up to ``stop``) refer back to itself ("said its jets ...",
     "It said they struck ..."), not to itself speaking again ("an attack that they blame on
-    Ukraine")."""
+    Ukraine") or looking into what others report ("said it was aware of reports ...")."""
     return any(
-        w in _SELF and not _SELF_SPEAKS.intersection(words[k + 1 : k + 2]) for k, w in enumerate(words[:stop])
+        w in _SELF
+        and not _SELF_SPEAKS.intersection(words[k + 1 : k + 2])
+        and not _SELF_REVIEWS.intersection(words[k + 1 : k + 3])
+        for k, w in enumerate(words[:stop])
     )
 
 

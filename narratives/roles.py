@@ -82,7 +82,7 @@ _THAT_REPORTS = SPEECH | frozenset(
 #: A hedge after one ("reportedly killed") is the report's, not the reacting actor's denial.
 REACTIONS = frozenset("commented comment comments addressed demanded demands expressed expresses concerned".split())
 _SOURCE_VERBS = SPEECH | REACTIONS | frozenset(
-    "condemned condemns accused accuses blamed blames warned urged called".split()
+    "condemned condemns accused accuses blamed blames warned urged called speaks spoke".split()
 )
 _SOURCE_REACH = 5
 #: ... within its own clause: "it blames Ukraine; Kyiv has made no comment" leaves Ukraine
@@ -98,7 +98,7 @@ _SPEAKERS = frozenset(
 #: regime about a strike", "claims from Moscow".
 _SAID_BY = frozenset(
     "statement statements claim claims allegation allegations remark remarks comment comments "
-    "assertion assertions accusation accusations report reports".split()
+    "assertion assertions accusation accusations report reports finding findings conclusion conclusions".split()
 )
 #: An actor that rejects someone's claims reports them ("Russia's Defence Ministry rejected
 #: Ukrainian claims that a school had been bombed"); it acts only if it then speaks of itself

@@ -1770,6 +1770,12 @@ def test_shipped_catalogue_rules_of_round_18(shipped, sentences, fact, state):
         # fighters from abroad, by nationality
         (["Terrorists were killed in Idlib in Syria, among them two foreign drone operators from Uzbekistan."],
          "foreign_mercenaries", "attributed"),
+        # who speaks of a clinic, rejects findings, or looks into reports did not strike
+        (["Zaporozhye: command post destroyed, Kyiv speaks of clinic"], "hospital_strike", "agentless"),
+        (["Moscow rejects UN findings on Kherson drone attacks"], "russian_missile_strikes", "agentless"),
+        (["The IDF said it was aware of reports that the hospital in Gaza had been hit."],
+         "hospital_strike", "agentless"),
+        (["The IDF said its aircraft had hit the hospital in Gaza."], "hospital_strike", "attributed"),
     ],
 )
 def test_shipped_catalogue_rules_of_round_19(shipped, sentences, fact, state):
