@@ -1776,6 +1776,13 @@ def test_shipped_catalogue_rules_of_round_18(shipped, sentences, fact, state):
         (["The IDF said it was aware of reports that the hospital in Gaza had been hit."],
          "hospital_strike", "agentless"),
         (["The IDF said its aircraft had hit the hospital in Gaza."], "hospital_strike", "attributed"),
+        # who holds a town holds no hostages; a practice professed is no strike, a denial is
+        (["Militants in Idlib in Syria shelled government-held districts of Aleppo, wounding four residents."],
+         "hostages", "absent"),
+        (["Russia has repeatedly stressed that its forces in Ukraine do not strike civilian targets."],
+         "russian_missile_strikes", "absent"),
+        (["Russia denied that its missiles had struck the hospital in Kharkiv in Ukraine."],
+         "russian_missile_strikes", "attributed"),
     ],
 )
 def test_shipped_catalogue_rules_of_round_19(shipped, sentences, fact, state):
