@@ -1783,6 +1783,11 @@ def test_shipped_catalogue_rules_of_round_18(shipped, sentences, fact, state):
          "russian_missile_strikes", "absent"),
         (["Russia denied that its missiles had struck the hospital in Kharkiv in Ukraine."],
          "russian_missile_strikes", "attributed"),
+        # patients moved between hospitals have not been driven from their homes
+        (["The IDF said it had coordinated the evacuation of patients from the hospital in Gaza."],
+         "displacement", "absent"),
+        (["Doctors evacuated the remaining patients to a field clinic in Kafr Nabl in Syria."], "displacement", "absent"),
+        (["The IDF ordered the evacuation of residents of eastern Rafah in Gaza."], "displacement", "attributed"),
     ],
 )
 def test_shipped_catalogue_rules_of_round_19(shipped, sentences, fact, state):
