@@ -641,8 +641,10 @@ class FactMatcher:
                     # sentence's own place, where a rival strikes, outweighs the article's others
                     # ("drone hits bus in Belgorod" in an article that also names Kharkiv)
                     continue
+                # a rival of another war is none ("the air force struck" in Gaza is not Syria's)
                 rivals = info.others + [
                     span for g in self._rivals[f] for span in info.perpetrators.get(g, ())
+                    if self._theatres[g] is None or not self._theatres[g].isdisjoint(theatres)
                 ]
                 if (
                     where is None

@@ -1792,3 +1792,30 @@ def test_shipped_catalogue_rules_of_round_18(shipped, sentences, fact, state):
 )
 def test_shipped_catalogue_rules_of_round_19(shipped, sentences, fact, state):
     assert shipped.states(sentences)[fact] == state
+
+
+# --------------------------------------------------------------------------- round 20: another war's bombing, the air force, homes lost
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        (["In Kharkiv in Ukraine, she had survived the German bombing of the city in 1941."],
+         "russian_airstrikes", "absent"),
+        (["Air force formations flew sorties over the supply routes near Ariha in Idlib, destroying vehicles."],
+         "syrian_government_airstrikes", "attributed"),
+        (["The Russian air force struck militant positions near Ariha in Idlib."], "syrian_government_airstrikes", "absent"),
+        # "the air force" in Gaza is no Syrian rival to an unattributed Israeli strike
+        (["In response, the air force struck rocket launchers in Khan Younis in Gaza, the military said."],
+         "israeli_airstrikes", "agentless"),
+        (["One rocket landed in Ashkelon in Israel and wounded a mother and her small son."],
+         "child_casualties", "attributed"),
+        (["The ministry said the strikes in Idlib in Syria ruled out harm to the civilian population."],
+         "civilian_casualties", "attributed"),
+        (["Volunteers in Dnipro in Ukraine fed the families who had lost their homes."], "displacement", "attributed"),
+        (["Shebekino in Russia has been shelled for months, and a large part of its population has left."],
+         "displacement", "attributed"),
+        (["More than 20 militants in Idlib in Syria, including foreign instructors, were killed."],
+         "foreign_mercenaries", "attributed"),
+    ],
+)
+def test_shipped_catalogue_rules_of_round_20(shipped, sentences, fact, state):
+    assert shipped.states(sentences)[fact] == state
