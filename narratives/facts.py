@@ -156,6 +156,8 @@ _PRODUCE = frozenset(
     "developed developing".split()
 )
 _PRODUCE_REACH = 4
+#: A vehicle named with one of these before it is armed: an action without an attack word.
+_ARMED = frozenset("kamikaze suicide attack strike combat armed loitering fpv".split())
 #: A defence verb this close after a source's verb makes what it speaks of its defence.
 _DEFEND_REACH = 4
 
@@ -392,7 +394,7 @@ class FactMatcher:
             return info
         excluded_all: list[tuple[int, int]] = []
         excluded: dict[int, list[tuple[int, int]]] = {}
-        vehicles: set[int] = set()  # where vehicle terms end
+        vehicles: set[tuple[int, int]] = set()  # spans of vehicle terms
         generic: set[tuple[int, int]] = set()  # spans of generic action words
         attack = False
         for term, start, end in hits:
@@ -402,7 +404,7 @@ class FactMatcher:
                 elif role == _EXCLUDE:
                     excluded.setdefault(f, []).append((start, end))
                 elif role == _VEHICLE:
-                    vehicles.add(end)
+                    vehicles.add((start, end))
                 elif role == _ATTACK:
                     attack = True
                 elif role == _GENERIC:
@@ -440,7 +442,12 @@ class FactMatcher:
                         elif kind == "source":
                             sources.setdefault(f, []).append((start, end, verb, text))
                     elif role == _ACTION:
-                        if end in vehicles or start in made:  # jets over the camp; drones assembled
+                        # jets over the camp; drones assembled -- but not an armed one ("kamikaze
+                        # drones used against cars")
+                        if any(
+                            e == end and s >= start and not _ARMED.intersection(tokens.words[start:s])
+                            for s, e in vehicles
+                        ) or start in made:
                             continue
                         actions.setdefault(f, (start, text))
                         info.action_spans.setdefault(f, []).append((start, end))

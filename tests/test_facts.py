@@ -1815,6 +1815,11 @@ def test_shipped_catalogue_rules_of_round_19(shipped, sentences, fact, state):
          "displacement", "attributed"),
         (["More than 20 militants in Idlib in Syria, including foreign instructors, were killed."],
          "foreign_mercenaries", "attributed"),
+        # an armed vehicle needs no attack word; a plain one does
+        (["Ukrainian troops have used cheap kamikaze drones against cars in the Belgorod region."],
+         "ukrainian_strikes", "attributed"),
+        (["Russian helicopters provided air cover for the patrols near Tal Tamr in Syria."],
+         "russian_airstrikes", "absent"),
     ],
 )
 def test_shipped_catalogue_rules_of_round_20(shipped, sentences, fact, state):
