@@ -51,7 +51,9 @@ _NOT_AGENT_AFTER = frozenset(
     # ... and its lines ("drones pounding Russian supply lines")
     "supply supplies logistics "
     # ... and what it runs ("the army hospital", "a Ukrainian school")
-    "hospital hospitals clinic clinics school schools".split()
+    "hospital hospitals clinic clinics school schools "
+    # ... and its interceptors ("a Ukrainian interceptor hit the building")
+    "interceptor interceptors".split()
 )
 #: ... but "Israeli fighter jets" are aircraft, not fighters.
 _AIRCRAFT = frozenset("jet jets plane planes aircraft bomber bombers".split())
@@ -62,6 +64,8 @@ _NOT_AGENT_AFTER2 = frozenset({("military", "industrial"), ("defence", "industry
 #: where the Ukrainian military stored weapons", "a port that the Kyiv regime uses"): unless
 #: an action term follows at once ("the town where Russian jets struck"), it did not act.
 _RELATIVE = frozenset("where which that whom whose".split())
+#: ... "at once": within this many words ("where Ukrainian troops regularly shell ...").
+_RELATIVE_REACH = 3
 #: ... but "that" after these (up to ``_REPORT_REACH`` words back) opens what was said or
 #: found, where the actor may well act ("the commission found that Russian forces had
 #: shelled ...", "said on Thursday that the Israeli military's raid ...").
@@ -188,7 +192,7 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
     if before == "at" and k == start - 1 and after not in _POSTS:  # "fired at Ukraine"; not "at an Israeli checkpoint"
         return "target", -1
     after2 = words[nxt + 1] if nxt + 1 < len(words) else ""
-    if (before in _RELATIVE and not actions.intersection(range(end, end + 2))
+    if (before in _RELATIVE and not actions.intersection(range(end, end + _RELATIVE_REACH))
             and not (before == "that" and _THAT_REPORTS.intersection(words[max(0, k - _REPORT_REACH) : k]))):
         return "target", -1
     # ... but "a rocket attack by Hamas fighters": after "by", its fighters did it

@@ -1820,6 +1820,11 @@ def test_shipped_catalogue_rules_of_round_19(shipped, sentences, fact, state):
          "ukrainian_strikes", "attributed"),
         (["Russian helicopters provided air cover for the patrols near Tal Tamr in Syria."],
          "russian_airstrikes", "absent"),
+        # an actor a word or two before the action after "where" acts; an interceptor defends
+        (["Nobody looked at the left bank of the Dnieper, where Ukrainian troops regularly shell Oleshky."],
+         "ukrainian_strikes", "attributed"),
+        (["Bloggers in Belgorod claimed a Ukrainian interceptor had hit the building, but a missile came down."],
+         "ukrainian_strikes", "agentless"),
     ],
 )
 def test_shipped_catalogue_rules_of_round_20(shipped, sentences, fact, state):
