@@ -758,18 +758,19 @@ def _mark_minor_ages(tokens: Tokens) -> None:
     age: the number must be followed by a comma, a closing parenthesis or a full stop."""
     words = tokens.words
     for i in range(1, len(words)):
-        w = words[i]
-        if not _age(w, adult=True):
+        before = tokens.gaps[i - 1]
+        if not ("," in before or "(" in before):  # checked first: most words have no comma before
             continue
-        before, after = tokens.gaps[i - 1], tokens.gaps[i] if i < len(tokens.gaps) else "."
-        if not ("," in before or "(" in before) or not any(c in after for c in ",)."):
+        w = words[i]
+        after = tokens.gaps[i] if i < len(tokens.gaps) else "."
+        if not _age(w, adult=True) or not any(c in after for c in ",)."):
             continue
         if tokens.raw[i - 1][:1].isupper() or words[i - 1] in _KIN:
             # a person named with an age is no soldier: news gives soldiers ranks, not ages
             tokens.alts[i] = (*tokens.alts.get(i, ()), "minor" if _age(w) else "person")
     # ... and "who is four", "who was 12," after a kin word or a name ("Her grandson, who is four,")
-    for i in range(3, len(words)):
-        if words[i - 2] == "who" and words[i - 1] in ("is", "was") and _age(words[i]) and (
+    for i in (k + 2 for k, w in enumerate(words) if w == "who" and 1 <= k < len(words) - 2):
+        if words[i - 1] in ("is", "was") and _age(words[i]) and (
             i + 1 >= len(words) or any(c in tokens.gaps[i] for c in ",.;)") or words[i + 1] == "and"
         ) and "," in tokens.gaps[i - 3]:
             tokens.alts[i] = (*tokens.alts.get(i, ()), "minor")

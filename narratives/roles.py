@@ -89,9 +89,8 @@ _SOURCE_VERBS = SPEECH | REACTIONS | frozenset(
     "condemned condemns accused accuses blamed blames warned urged called speaks spoke".split()
 )
 _SOURCE_REACH = 5
-#: ... within its own clause: "it blames Ukraine; Kyiv has made no comment" leaves Ukraine
-#: the accused, whatever the next clause says.
-_CLAUSE_END = frozenset(",;:")
+#: ... within its own clause (up to a comma, semicolon or colon): "it blames Ukraine; Kyiv has
+#: made no comment" leaves Ukraine the accused, whatever the next clause says.
 #: An actor followed by one of these speaks through it, and is a source whatever the verb:
 #: "Russia's permanent representative to the UN demanded ...", "the Russian Foreign Ministry".
 _SPEAKERS = frozenset(
@@ -202,7 +201,8 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
     ):
         return "target", -1
     for v in range(nxt, min(nxt + _SOURCE_REACH, len(words))):
-        if v in actions or _CLAUSE_END.intersection(tokens.gaps[v - 1]):
+        gap = tokens.gaps[v - 1]
+        if v in actions or "," in gap or ";" in gap or ":" in gap:  # the clause ends
             break
         if words[v] in DEFEND:  # "Russian air defences intercepted 22 Ukrainian drones"
             return "target", -1
