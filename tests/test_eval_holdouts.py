@@ -80,6 +80,12 @@ SETS = [
     HeldOut("facts_eval_holdout24.yaml", "l", _written("fifteenth"), _before(23)),
     HeldOut("facts_eval_holdout25.yaml", "g", _written("sixteenth"), _before(25)),
     HeldOut("facts_eval_holdout26.yaml", "o", _written("sixteenth"), _before(25)),
+    HeldOut("facts_eval_holdout27.yaml", "aa", _written("seventeenth"), _before(27)),
+    HeldOut("facts_eval_holdout28.yaml", "bb", _written("seventeenth"), _before(27)),
+    HeldOut("facts_eval_holdout29.yaml", "cc", _written("eighteenth"), _before(29)),
+    HeldOut("facts_eval_holdout30.yaml", "dd", _written("eighteenth"), _before(29)),
+    HeldOut("facts_eval_holdout31.yaml", "ee", _written("nineteenth", "during"), _before(29)),
+    HeldOut("facts_eval_holdout32.yaml", "ff", _written("nineteenth", "during"), _before(29)),
 ]
 
 
