@@ -88,9 +88,9 @@ REACTIONS = frozenset("commented comment comments addressed demanded demands exp
 _SOURCE_VERBS = SPEECH | REACTIONS | frozenset(
     "condemned condemns accused accuses blamed blames warned urged called speaks spoke".split()
 )
+#: ... and within its own clause (up to a comma, semicolon or colon): "it blames Ukraine;
+#: Kyiv has made no comment" leaves Ukraine the accused, whatever the next clause says.
 _SOURCE_REACH = 5
-#: ... within its own clause (up to a comma, semicolon or colon): "it blames Ukraine; Kyiv has
-#: made no comment" leaves Ukraine the accused, whatever the next clause says.
 #: An actor followed by one of these speaks through it, and is a source whatever the verb:
 #: "Russia's permanent representative to the UN demanded ...", "the Russian Foreign Ministry".
 _SPEAKERS = frozenset(
