@@ -1829,3 +1829,23 @@ def test_shipped_catalogue_rules_of_round_19(shipped, sentences, fact, state):
 )
 def test_shipped_catalogue_rules_of_round_20(shipped, sentences, fact, state):
     assert shipped.states(sentences)[fact] == state
+
+
+# --------------------------------------------------------------------------- round 21: who left, famine, fighters from abroad
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        (["Hundreds of families have walked out of the district of Daraa in Syria in recent days."],
+         "displacement", "attributed"),
+        (["Daraa siege in Syria: families who left describe hunger and shelling"], "displacement", "attributed"),
+        (["Residents continue to leave Kherson in Ukraine, which the authorities have fortified."],
+         "displacement", "attributed"),
+        (["The blockade of Gaza is deepening a famine that has already killed dozens of children."],
+         "child_casualties", "absent"),
+        (["An air strike in Gaza killed dozens of children, the health ministry said."], "child_casualties", "attributed"),
+        (["Missiles hit a compound near Albukamal in Syria used by Iraqi and Lebanese fighters."],
+         "foreign_mercenaries", "attributed"),
+    ],
+)
+def test_shipped_catalogue_rules_of_round_21(shipped, sentences, fact, state):
+    assert shipped.states(sentences)[fact] == state
