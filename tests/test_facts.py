@@ -1845,6 +1845,9 @@ def test_shipped_catalogue_rules_of_round_20(shipped, sentences, fact, state):
         (["An air strike in Gaza killed dozens of children, the health ministry said."], "child_casualties", "attributed"),
         (["Missiles hit a compound near Albukamal in Syria used by Iraqi and Lebanese fighters."],
          "foreign_mercenaries", "attributed"),
+        (["The UN says a convoy it sent to Daraa in Syria on Saturday did not get through."], "aid_blocked", "agentless"),
+        (["Moments later barrels packed with explosives crashed into a lane in Idlib."],
+         "syrian_government_airstrikes", "agentless"),
     ],
 )
 def test_shipped_catalogue_rules_of_round_21(shipped, sentences, fact, state):
