@@ -37,7 +37,7 @@ RELATED = {
     "israeli_airstrikes": _AIR + r"|missile",
     "hospital_strike": r"hospital|clinic|medical|ward\b",
     "civilian_casualties": r"kill|wound|injur|dead|death|died|hurt|harm|casualt|martyr|affected|treated|shrapnel|victim|bodies|get up|massacr|did not surviv|murder|lost their lives|toll\b|poison|lost (his|her|their) (leg|arm|eye|hand|foot)|\bdies?\b",
-    "child_casualties": r"child|boy|girl|pupil|son\b|daughter|brother|teen|\d|newborn|baby|babies|infant",
+    "child_casualties": r"child|boy|girl|pupil|son\b|daughter|brother|teen|\d|newborn|baby|babies|infant|nephew|niece",
     "displacement": r"fled|flee|flight|displac|evacuat|refugee|left|leave|homeless|families|out of|taken out|moved|camp|resettl|relocat|evacuee",
     "russian_missile_strikes": r"missile|drone|shahed|weapon|strike|struck|unmanned|shelling|grenade",
     "ukrainian_strikes": r"drone|shell|strike|attack|uav|unmanned|rocket|missile",
@@ -45,7 +45,7 @@ RELATED = {
     "hostages": r"hostage|captive|still held",
     "aid_blocked": r"\baid\b|truck|block|halt|crossing|deliver|convoy|suspend|paus|limit|closed|cut off|restrict|refused passage|turn(ed)? back",
     "foreign_mercenaries": r"mercenar|foreign|wagner|contractor|legion|uighur|private (military|security)|afghan|fatemiyoun|iraqi",
-    "chemical_weapons": r"chemical|chlorine|gas|toxic|\bcs\b|chloropicrin",
+    "chemical_weapons": r"chemical|chlorine|gas|toxic|\bcs\b|chloropicrin|choking",
     "war_crimes_allegations": r"war crime|crimes? against humanity|genocide|\bicc\b|criminal court|warrant|customs of war",
 }
 

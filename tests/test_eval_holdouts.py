@@ -86,6 +86,8 @@ SETS = [
     HeldOut("facts_eval_holdout30.yaml", "dd", _written("eighteenth"), _before(29)),
     HeldOut("facts_eval_holdout31.yaml", "ee", _written("nineteenth", "during"), _before(29)),
     HeldOut("facts_eval_holdout32.yaml", "ff", _written("nineteenth", "during"), _before(29)),
+    HeldOut("facts_eval_holdout33.yaml", "gg", _written("twentieth"), _before(33)),
+    HeldOut("facts_eval_holdout34.yaml", "hh", _written("twentieth"), _before(33)),
 ]
 
 
