@@ -90,7 +90,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from .facts_config import Fact, FactCatalogue, load_facts, parse_facts_yaml
-from .roles import DEFEND, REACTIONS, SPEECH, actor_role, dateline, nearest
+from .roles import REACTIONS, SPEECH, actor_role, dateline, defends, nearest
 from .terms import Pattern, TermError, Tokens, parse_term, term_key
 
 __all__ = [
@@ -339,11 +339,9 @@ class FactMatcher:
             for form in extra:
                 self._try(tokens, i, form, found)
         for i in range(len(tokens.words) - 3):
-            if (
-                tokens.words[i + 1] in _COORDINATORS
-                and tokens.raw[i][:1].isupper()
-                and tokens.raw[i + 2][:1].isupper()
-            ):
+            # not letter case (states must not depend on it), and not into a compound word
+            # ("Russian and Russian-made" shares no "made")
+            if tokens.words[i + 1] in _COORDINATORS and tokens.gaps[i + 2].strip() == "":
                 self._shared_head(tokens, i, found)
         return [(term, start, end) for (term, start), end in found.items()]
 
@@ -492,8 +490,8 @@ class FactMatcher:
                 # Russia had staged the strike" is Ukraine's denial, and Russia's alleged act)
                 stop = next((s for s in named if s > verb), len(tokens.words))
                 after = tokens.words[verb + 1 :]
-                defends = next((k for k, w in enumerate(after[:_DEFEND_REACH]) if w in DEFEND), None)
-                if defends is not None and not _of_itself(after[defends + 1 :]):
+                defence = next((k for k in range(min(_DEFEND_REACH, len(after))) if defends(after, k)), None)
+                if defence is not None and not _of_itself(after[defence + 1 :]):
                     # "Ukraine's navy said it had intercepted 16 of the drones": its defence;
                     # but "said Iron Dome intercepted the rockets and that its jets struck ..."
                     continue

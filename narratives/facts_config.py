@@ -58,7 +58,7 @@ DEFAULT_ATTACKS = (
     "attack", "target", "destroy", "damage", "kill", "killed", "wound", "injure", "launch", "blast",
     "explode", "explosion", "missile", "rocket", "munition", "canister", "cylinder", "barrel", "payload", "sortie",
     "chlorine", "gas", "chemical", "explosive", "grenade", "intercept", "downed", "repel",
-    "slam", "ablaze", "удар*", "атак*", "бомб*", "обстрел*", "قصف*", "غارة", "غارات", "استهدف*",
+    "slam", "ablaze", "hunt", "удар*", "атак*", "бомб*", "обстрел*", "قصف*", "غارة", "غارات", "استهدف*",
 )  # fmt: skip
 DEFAULT_GENERIC = ("strike", "struck", "hit", "attack")
 #: Facts.yaml ``theatres:`` and ``other_actors:`` have no built-in default: without them the

@@ -55,6 +55,9 @@ _NOT_AGENT_AFTER = frozenset(
     # ... and its interceptors ("a Ukrainian interceptor hit the building")
     "interceptor interceptors".split()
 )
+#: ... (a word further on, not these: verbs as often, "Kyiv regime targets homes"; and the base
+#: the aircraft flew from, "warplanes from the Russian air base at Hmeimim bombed Idlib")
+_NOT_FURTHER = frozenset("target targets base bases".split())
 #: ... but "Israeli fighter jets" are aircraft, not fighters.
 _AIRCRAFT = frozenset("jet jets plane planes aircraft bomber bombers".split())
 #: ... and before these two words ("enterprises of the Ukrainian military-industrial complex").
@@ -109,6 +112,13 @@ _SAID_BY = frozenset(
 _DISMISS = frozenset("rejected rejects reject dismissed dismisses dismiss refuted refutes refute".split())
 #: Who intercepts, downs or repels the weapons defends against the attack; it does not make it.
 DEFEND = frozenset("intercepted intercepts intercept intercepting downed repelled repels repel".split())
+#: ... and who shoots them down ("said it had shot down 41 drones").
+_SHOOT = frozenset("shot shoot shoots shooting".split())
+
+
+def defends(words: list[str], v: int) -> bool:
+    """Whether words[v] starts a defence: "intercepted", "downed", "shot down"."""
+    return words[v] in DEFEND or (words[v] in _SHOOT and v + 1 < len(words) and words[v + 1] == "down")
 #: An actor right after a reporting verb and before one of these is the source of an inverted
 #: attribution ("a legitimate target, say Russian lawmakers").
 _PEOPLE = frozenset(
@@ -196,6 +206,10 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
         return "target", -1
     # ... but "a rocket attack by Hamas fighters": after "by", its fighters did it
     if (after in _NOT_AGENT_AFTER and after2 not in _AIRCRAFT and before != "by") or (after, after2) in _NOT_AGENT_AFTER2 or (
+        # ... a word further on, when it is no action ("Ukrainian army positions", "Ukraine's
+        # second-largest city")
+        after2 in _NOT_AGENT_AFTER and after2 not in _NOT_FURTHER and nxt not in actions and before != "by"
+    ) or (
         preceding not in _ACCUSED_AFTER
         and (before in _TARGET_BEFORE or (before in _PLACE_BEFORE and nxt not in actions))
     ):
@@ -204,7 +218,7 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
         gap = tokens.gaps[v - 1]
         if v in actions or "," in gap or ";" in gap or ":" in gap:  # the clause ends
             break
-        if words[v] in DEFEND:  # "Russian air defences intercepted 22 Ukrainian drones"
+        if defends(words, v):  # "Russian air defences intercepted 22 Ukrainian drones"
             return "target", -1
         if words[v] in _DISMISS and _SAID_BY.intersection(words[v + 1 : v + 4]):
             return "source", v

@@ -1852,3 +1852,44 @@ def test_shipped_catalogue_rules_of_round_20(shipped, sentences, fact, state):
 )
 def test_shipped_catalogue_rules_of_round_21(shipped, sentences, fact, state):
     assert shipped.states(sentences)[fact] == state
+
+
+# --------------------------------------------------------------------------- round 22: shooting down, a word further on, hunting drones
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # who shoots the drones down defends
+        (["Russia's Defence Ministry said it had shot down 41 drones over Belgorod overnight."],
+         "russian_missile_strikes", "absent"),
+        # an actor a word before a target noun owns the target
+        (["Russia's defence ministry said its drones had hit Ukrainian army positions in Kharkiv."],
+         "ukrainian_strikes", "absent"),
+        (["Russia's defence ministry said its drones had hit Ukrainian army positions in Kharkiv."],
+         "russian_missile_strikes", "attributed"),
+        (["Night of drones near Moscow: Kyiv regime targets homes in Belgorod"], "ukrainian_strikes", "attributed"),
+        # drones that hunt people attack them
+        (["Russian armed forces have used drones to hunt civilians in Kherson in Ukraine, the inquiry said."],
+         "russian_missile_strikes", "attributed"),
+        # people who left for somewhere else; customers; fighters of foreign nationalities
+        (["Marchenko's own family left Kherson in Ukraine for Odesa last year."], "displacement", "attributed"),
+        (["Reports of casualties among bakery customers in Idlib in Syria are a provocation."],
+         "civilian_casualties", "attributed"),
+        (["Terrorists were killed near Latakia in Syria, including fighters of foreign nationalities."],
+         "foreign_mercenaries", "attributed"),
+        # a doctor at a clinic, a hospital ready to receive the wounded: no hospital hit
+        (["Rockets hit Bdama in Syria, according to a doctor at the local clinic."], "hospital_strike", "absent"),
+        (["Hospitals were ready to receive civilians hurt by the shelling in Latakia in Syria."],
+         "hospital_strike", "absent"),
+    ],
+)
+def test_shipped_catalogue_rules_of_round_22(shipped, sentences, fact, state):
+    assert shipped.states(sentences)[fact] == state
+
+
+def test_coordinated_modifiers_share_their_noun_in_any_letter_case(matcher):
+    """Found by the letter-case property: coordination once needed capitals ("Syrian and
+    Russian"), so a lower-case copy of a sentence could change its states; and it must not
+    reach into a compound word ("Russian and Russian-made" shares no "made")."""
+    for sentence in ("Russian and Russian-made bombed.", "Syrian and Russian warplanes struck Idlib."):
+        assert matcher.states([sentence]) == matcher.states([sentence.lower()]) == matcher.states([sentence.upper()])
+    assert matcher.states(["Russian and Russian-made bombed."])["russian_airstrikes"] == "attributed"
