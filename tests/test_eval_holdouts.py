@@ -88,6 +88,8 @@ SETS = [
     HeldOut("facts_eval_holdout32.yaml", "ff", _written("nineteenth", "during"), _before(29)),
     HeldOut("facts_eval_holdout33.yaml", "gg", _written("twentieth"), _before(33)),
     HeldOut("facts_eval_holdout34.yaml", "hh", _written("twentieth"), _before(33)),
+    HeldOut("facts_eval_holdout35.yaml", "ii", _written("twenty-first"), _before(35)),
+    HeldOut("facts_eval_holdout36.yaml", "jj", _written("twenty-first"), _before(35)),
 ]
 
 
