@@ -85,12 +85,13 @@ Matching rules for single terms are in ``narratives.terms``; the roles of actor 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from .facts_config import Fact, FactCatalogue, load_facts, parse_facts_yaml
-from .roles import REACTIONS, SPEECH, actor_role, dateline, defends, nearest
+from .roles import REACTIONS, SPEECH, actor_role, dateline, defends, ends_clause, nearest
 from .terms import Pattern, TermError, Tokens, parse_term, term_key
 
 __all__ = [
@@ -289,15 +290,11 @@ class FactMatcher:
         # Partners: a fact whose actor is anyone (it shares actors with rival facts: a strike
         # on a hospital, by Russia or by Israel) and the one-party facts it shares one with (air
         # strikes by the Syrian government), so that one act in one sentence has one doer.
-        broad = [
-            any(g in self._rivals[h] for g in range(len(self._facts)) for h in range(len(self._facts))
-                if actors[f] & actors[g] and actors[f] & actors[h])
-            for f in range(len(self._facts))
-        ]
+        sharing = [{g for g, theirs in enumerate(actors) if ours & theirs} for ours in actors]
+        broad = [any(self._rivals[h] & shares for h in shares) for shares in sharing]
         self._partners: list[frozenset[int]] = [
-            frozenset(g for g in range(len(self._facts)) if g != f and not broad[g] and actors[f] & actors[g])
-            if broad[f] else frozenset()
-            for f in range(len(self._facts))
+            frozenset(g for g in shares if g != f and not broad[g]) if broad[f] else frozenset()
+            for f, shares in enumerate(sharing)
         ]
         # The theatres (indexes into catalogue.theatres) where each fact's mentions count;
         # None: not checked.
@@ -563,11 +560,7 @@ class FactMatcher:
         sentences, each weighing the more the rarer it is in the event (log of sentences over
         sentences with it); a rival must be more alike by ``_CLEARLY``, or the mention stays."""
         words = [[set(info.words) - _COMMON for info in scan.infos] for scan in scanned]
-        df: dict[str, int] = {}
-        for article in words:
-            for sentence in article:
-                for w in sentence:
-                    df[w] = df.get(w, 0) + 1
+        df = Counter(w for article in words for sentence in article for w in sentence)
         n = sum(len(article) for article in words)
         weight = {w: math.log(n / d) for w, d in df.items()}
         by_fact: dict[str, list[set[str]]] = {}
@@ -815,7 +808,7 @@ def _phrase(tokens: Tokens, start: int, reach: int) -> list[str]:
     """Up to ``reach`` words from ``start``, not past a comma, semicolon or colon."""
     out = []
     for k in range(start, min(start + reach, len(tokens.words))):
-        if k > start and any(c in tokens.gaps[k - 1] for c in ",;:"):
+        if k > start and ends_clause(tokens.gaps[k - 1]):
             break
         out.append(tokens.words[k])
     return out

@@ -114,11 +114,6 @@ _DISMISS = frozenset("rejected rejects reject dismissed dismisses dismiss refute
 DEFEND = frozenset("intercepted intercepts intercept intercepting downed repelled repels repel".split())
 #: ... and who shoots them down ("said it had shot down 41 drones").
 _SHOOT = frozenset("shot shoot shoots shooting".split())
-
-
-def defends(words: list[str], v: int) -> bool:
-    """Whether words[v] starts a defence: "intercepted", "downed", "shot down"."""
-    return words[v] in DEFEND or (words[v] in _SHOOT and v + 1 < len(words) and words[v + 1] == "down")
 #: An actor right after a reporting verb and before one of these is the source of an inverted
 #: attribution ("a legitimate target, say Russian lawmakers").
 _PEOPLE = frozenset(
@@ -141,6 +136,16 @@ _USED_BY = frozenset("used operated run controlled held owned occupied".split())
 #: for the blast", "Syria condemned over gas attack").
 _PASSIVE_AFTER = frozenset("of for over".split())
 _ACCUSING = frozenset("accused accuses blamed blames condemned condemns".split())
+
+
+def defends(words: list[str], v: int) -> bool:
+    """Whether words[v] starts a defence: "intercepted", "downed", "shot down"."""
+    return words[v] in DEFEND or (words[v] in _SHOOT and v + 1 < len(words) and words[v + 1] == "down")
+
+
+def ends_clause(between: str) -> bool:
+    """Whether the text between two words ends a clause: a comma, semicolon or colon."""
+    return "," in between or ";" in between or ":" in between
 
 
 def gap(a: tuple[int, int], b: tuple[int, int]) -> int:
@@ -215,8 +220,7 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
     ):
         return "target", -1
     for v in range(nxt, min(nxt + _SOURCE_REACH, len(words))):
-        gap = tokens.gaps[v - 1]
-        if v in actions or "," in gap or ";" in gap or ":" in gap:  # the clause ends
+        if v in actions or ends_clause(tokens.gaps[v - 1]):
             break
         if defends(words, v):  # "Russian air defences intercepted 22 Ukrainian drones"
             return "target", -1
