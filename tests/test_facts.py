@@ -1655,7 +1655,7 @@ def test_shipped_catalogue_rules_of_rounds_14_to_17(shipped, sentences, fact, st
     assert shipped.states(sentences)[fact] == state
 
 
-# --------------------------------------------------------------------------- round 18: whose action, one act one doer
+# --------------------------------------------------------------------------- rounds 18-22: whose action, one act one doer, the shipped catalogue
 def test_an_agentless_action_goes_to_the_rival_whose_named_action_it_is_most_like(shipped):
     """Two perpetrators named in one event: the hospital raid is the Russian jets', the
     barrel bombs on the next village the government's."""
@@ -1688,6 +1688,7 @@ def test_one_act_has_one_doer_for_a_fact_whose_actor_is_anyone(shipped):
 @pytest.mark.parametrize(
     ("sentences", "fact", "state"),
     [
+        # ---- round 18: whose action, one act one doer
         # an accused in a clause of its own stays the accused, whatever the next clause says
         (["Russia says rockets hit the centre of Belgorod, and it blames Ukraine; Kyiv has made no comment."],
          "ukrainian_strikes", "attributed"),
@@ -1709,16 +1710,7 @@ def test_one_act_has_one_doer_for_a_fact_whose_actor_is_anyone(shipped):
           "Kyiv regime with its Western patrons."], "russian_missile_strikes", "absent"),
         (["The Russian Defence Ministry rejected Ukrainian claims that its aircraft had bombed a clinic in Kharkiv."],
          "russian_airstrikes", "attributed"),
-    ],
-)
-def test_shipped_catalogue_rules_of_round_18(shipped, sentences, fact, state):
-    assert shipped.states(sentences)[fact] == state
-
-
-# --------------------------------------------------------------------------- round 19: counts, ages, poisoning, where people went
-@pytest.mark.parametrize(
-    ("sentences", "fact", "state"),
-    [
+        # ---- round 19: counts, ages, poisoning, where people went
         # a count followed, a word or two on, by soldiers counts soldiers
         (["Rockets fired from Rafah in Gaza wounded three Israeli soldiers on Sunday."], "civilian_casualties", "absent"),
         (["Militants in Idlib in Syria wounded two Syrian army servicemen near Kabani."], "civilian_casualties", "absent"),
@@ -1788,16 +1780,7 @@ def test_shipped_catalogue_rules_of_round_18(shipped, sentences, fact, state):
          "displacement", "absent"),
         (["Doctors evacuated the remaining patients to a field clinic in Kafr Nabl in Syria."], "displacement", "absent"),
         (["The IDF ordered the evacuation of residents of eastern Rafah in Gaza."], "displacement", "attributed"),
-    ],
-)
-def test_shipped_catalogue_rules_of_round_19(shipped, sentences, fact, state):
-    assert shipped.states(sentences)[fact] == state
-
-
-# --------------------------------------------------------------------------- round 20: another war's bombing, the air force, homes lost
-@pytest.mark.parametrize(
-    ("sentences", "fact", "state"),
-    [
+        # ---- round 20: another war's bombing, the air force, homes lost
         (["In Kharkiv in Ukraine, she had survived the German bombing of the city in 1941."],
          "russian_airstrikes", "absent"),
         (["Air force formations flew sorties over the supply routes near Ariha in Idlib, destroying vehicles."],
@@ -1825,16 +1808,7 @@ def test_shipped_catalogue_rules_of_round_19(shipped, sentences, fact, state):
          "ukrainian_strikes", "attributed"),
         (["Bloggers in Belgorod claimed a Ukrainian interceptor had hit the building, but a missile came down."],
          "ukrainian_strikes", "agentless"),
-    ],
-)
-def test_shipped_catalogue_rules_of_round_20(shipped, sentences, fact, state):
-    assert shipped.states(sentences)[fact] == state
-
-
-# --------------------------------------------------------------------------- round 21: who left, famine, fighters from abroad
-@pytest.mark.parametrize(
-    ("sentences", "fact", "state"),
-    [
+        # ---- round 21: who left, famine, fighters from abroad
         (["Hundreds of families have walked out of the district of Daraa in Syria in recent days."],
          "displacement", "attributed"),
         (["Daraa siege in Syria: families who left describe hunger and shelling"], "displacement", "attributed"),
@@ -1848,16 +1822,7 @@ def test_shipped_catalogue_rules_of_round_20(shipped, sentences, fact, state):
         (["The UN says a convoy it sent to Daraa in Syria on Saturday did not get through."], "aid_blocked", "agentless"),
         (["Moments later barrels packed with explosives crashed into a lane in Idlib."],
          "syrian_government_airstrikes", "agentless"),
-    ],
-)
-def test_shipped_catalogue_rules_of_round_21(shipped, sentences, fact, state):
-    assert shipped.states(sentences)[fact] == state
-
-
-# --------------------------------------------------------------------------- round 22: shooting down, a word further on, hunting drones
-@pytest.mark.parametrize(
-    ("sentences", "fact", "state"),
-    [
+        # ---- round 22: shooting down, a word further on, hunting drones
         # who shoots the drones down defends
         (["Russia's Defence Ministry said it had shot down 41 drones over Belgorod overnight."],
          "russian_missile_strikes", "absent"),
@@ -1882,7 +1847,7 @@ def test_shipped_catalogue_rules_of_round_21(shipped, sentences, fact, state):
          "hospital_strike", "absent"),
     ],
 )
-def test_shipped_catalogue_rules_of_round_22(shipped, sentences, fact, state):
+def test_shipped_catalogue_rules_of_rounds_18_to_22(shipped, sentences, fact, state):
     assert shipped.states(sentences)[fact] == state
 
 
