@@ -88,6 +88,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import accumulate
 from typing import Literal
 
 from .facts_config import Fact, FactCatalogue, load_facts, parse_facts_yaml
@@ -161,6 +162,17 @@ _PRODUCE_REACH = 4
 _ARMED = frozenset("kamikaze suicide attack strike combat armed loitering fpv".split())
 #: A defence verb this close after a source's verb makes what it speaks of its defence.
 _DEFEND_REACH = 4
+#: An armed force that reports a strike no one else is named for reports its own ("the Israel
+#: Defense Forces said fighter jets had struck launchers"; "Russian forces have hit ..., the
+#: Defence Ministry reports" is the doer's speech already): a speaker with one of these words.
+_FORCES = frozenset("military army forces idf troops defence defense".split())
+#: A place this few words after "from" is where the weapon came from (``agentless_in``).
+_FROM_REACH = 3
+#: ... of what it says, not of when it spoke ("the ministry said after an overnight strike").
+_WHEN = frozenset("after before following since during".split())
+#: ... itself, not an informant from its ranks ("a Syrian military source said air strikes hit").
+_INFORMANTS = frozenset("source sources media bloggers correspondents analysts experts".split())
+_PLAIN_SPEECH = frozenset("said says reported reports stated states told announced announces".split())
 
 
 @dataclass(frozen=True)
@@ -391,7 +403,7 @@ class FactMatcher:
         excluded: dict[int, list[tuple[int, int]]] = {}
         vehicles: set[tuple[int, int]] = set()  # spans of vehicle terms
         generic: set[tuple[int, int]] = set()  # spans of generic action words
-        attack = False
+        attacks: list[int] = []  # where attack words start
         for term, start, end in hits:
             for role, f, _ in self._roles[term]:
                 if role == _EXCLUDE_ALL:
@@ -401,11 +413,18 @@ class FactMatcher:
                 elif role == _VEHICLE:
                     vehicles.add((start, end))
                 elif role == _ATTACK:
-                    attack = True
+                    attacks.append(start)
                 elif role == _GENERIC:
                     generic.add((start, end))
-        if attack:
-            vehicles.clear()
+        clause = list(accumulate((";" in g for g in tokens.gaps), initial=0))
+        # ... but a clause saying whose the weapon was names the doer: "Warplanes hit the town;
+        # monitors say the jets were Russian"
+        identified = {clause[s] for s, e in vehicles if _BE.intersection(tokens.words[e : e + 2])}
+        if attacks:
+            # ... in its own clause: "Russian and Syrian aircraft operate over the area; neither
+            # has commented on the strike" names no one's strike
+            attacked = {clause[a] for a in attacks}
+            vehicles = {(s, e) for s, e in vehicles if clause[s] not in attacked}
         # "assembled long-range drones": a weapon made, not used, is no action
         made = {
             start for _, start, _ in hits
@@ -417,6 +436,24 @@ class FactMatcher:
         agents: dict[int, tuple[int, str]] = {}
         sources: dict[int, list[tuple[int, int, int, str]]] = {}  # fact -> (start, end, verb, term)
         action_starts = {start for term, start, _ in hits if term in self._actor_actions}
+        all_actions = {
+            start for term, start, end in hits
+            if any(role == _ACTION for role, _, _ in self._roles[term]) and (start, end) not in vehicles
+        }
+        blamed = {clause[start] for term, start, _ in hits if any(r == _BLAME for r, _, _ in self._roles[term])}
+
+        def alone(start: int) -> bool:
+            """Whether an actor stands in a clause of its own, with no action, blame or
+            reference back to it in the others ("Both Russian and Syrian aircraft operate over
+            the area; neither has commented on the strike")."""
+            here = clause[start]
+            return (
+                clause[-1] > 0
+                and here not in blamed
+                and here not in identified
+                and not any(clause[a] == here for a in all_actions)
+                and not any(clause[k] != here and w in _SELF for k, w in enumerate(tokens.words))
+            )
         cues: list[tuple[int, str]] = []
         for term, start, end in sorted(hits, key=lambda h: (h[1], -h[2])):
             text = self._terms[term]
@@ -431,6 +468,8 @@ class FactMatcher:
                         actors.setdefault(f, (start, text))
                         info.actor_spans.setdefault(f, []).append((start, end))
                         kind, verb = actor_role(tokens, start, end, action_starts)
+                        if kind == "agent" and alone(start):
+                            kind = "named"
                         if kind == "agent":
                             agents.setdefault(f, (start, text))
                             info.perpetrators.setdefault(f, []).append((start, end))
@@ -464,7 +503,10 @@ class FactMatcher:
                 elif role == _THEATRE:
                     info.theatres.add(group)
                 elif role == _WHERE:
-                    info.places.add(f)
+                    # where the weapon came from is not where it struck ("an Iskander fired
+                    # from Russia's Belgorod region"; "drones launched from Crimea")
+                    if "from" not in tokens.words[max(0, start - _FROM_REACH) : start]:
+                        info.places.add(f)
                 elif (
                     role == _REFERENCE
                     and start < REFERENCE_WINDOW
@@ -493,6 +535,15 @@ class FactMatcher:
                     # but "said Iron Dome intercepted the rockets and that its jets struck ..."
                     continue
                 if (
+                    tokens.words[verb] in _PLAIN_SPEECH
+                    and _FORCES.intersection(tokens.words[start:verb])
+                    and not _INFORMANTS.intersection(tokens.words[start:verb])
+                    and not any(s > verb for s in doing)
+                    and not any(s > verb for s, _ in info.others)
+                    and any(a > verb and not _WHEN.intersection(tokens.words[verb:a]) for a, _ in actions.values())
+                    and not _SELF_REVIEWS.intersection(after)
+                    and not any(defends(after, k) for k in range(len(after)))
+                ) or (
                     # "its" after another doer is named is the doer's ("condemned the attack as a
                     # crime committed by the Kyiv regime with its Western patrons"); after
                     # another speaker, still its own ("rejected Ukrainian claims that its jets")
@@ -502,6 +553,19 @@ class FactMatcher:
                 ):
                     agents.setdefault(f, (start, text))
                     info.perpetrators.setdefault(f, []).append((start, end))
+        if clause[-1] > 0 and not blamed:
+            # a doer acts in its own clause: "Israeli strike kills seven aid workers; charity
+            # suspends operations" does not say who suspended them -- unless the action's clause
+            # refers back to it ("...; it then dropped bombs")
+            for f in list(agents):
+                acts = {clause[s] for s, _ in info.action_spans.get(f, ())}
+                if (
+                    acts
+                    and not (acts | identified) & {clause[s] for s, _ in info.perpetrators.get(f, ())}
+                    and not any(clause[k] in acts and w in _SELF for k, w in enumerate(tokens.words))
+                ):
+                    del agents[f]
+                    del info.perpetrators[f]
         info.agents = {f: text for f, (_, text) in sorted(agents.items(), key=lambda x: x[1][0])}
         info.actions = {
             f: (text, start)

@@ -88,8 +88,14 @@ _THAT_REPORTS = SPEECH | frozenset(
 #: defence ministry has not commented on the strike", "allegations Moscow has not addressed".
 #: A hedge after one ("reportedly killed") is the report's, not the reacting actor's denial.
 REACTIONS = frozenset("commented comment comments addressed demanded demands expressed expresses concerned".split())
+#: ... and one that has not answered: "the Israeli military did not respond to a request for
+#: comment" (but "Israel responded with air strikes" acts).
+_ANSWER = frozenset("respond responded reply replied answer answered".split())
 _SOURCE_VERBS = SPEECH | REACTIONS | frozenset(
-    "condemned condemns accused accuses blamed blames warned urged called speaks spoke".split()
+    "condemned condemns accused accuses blamed blames warned urged called speaks spoke "
+    # ... and who hails or doubts it ("Hamas and Islamic Jihad both praised it", "Moscow sees
+    # no grounds to trust the reports")
+    "praised praises hailed hails welcomed welcomes sees doubts doubted questioned questions".split()
 )
 #: ... and within its own clause (up to a comma, semicolon or colon): "it blames Ukraine;
 #: Kyiv has made no comment" leaves Ukraine the accused, whatever the next clause says.
@@ -123,8 +129,18 @@ _PEOPLE = frozenset(
 #: An actor right after "at" is a target ("fired at Ukraine"), unless one of these follows:
 #: "turned back at Israeli checkpoints" names the posts' owner.
 _POSTS = frozenset("checkpoint checkpoints crossing crossings roadblock roadblocks".split())
+#: A people's name in the plural after one of these is those counted, the victims ("wounding
+#: three Israelis"), not an army.
+_COUNTED = frozenset(
+    "two three four five six seven eight nine ten eleven twelve dozen dozens hundreds thousands "
+    "several many".split()
+)
 #: An actor after "of the" after one of these is a place: "the territory of the Russian Federation".
-_PLACE_OF = frozenset("territory territories soil region regions border borders".split())
+_PLACE_OF = frozenset(
+    "territory territories soil region regions border borders "
+    # ... and so is the strike's target: "hit a gathering of Ukrainian officers"
+    "gathering gatherings concentration concentrations cluster clusters accumulation accumulations".split()
+)
 #: ... and one after "of the" after one of these is spoken of, it does not act: "to tarnish the
 #: image of the army".
 _SPOKEN_OF = frozenset("image reputation credibility honour honor name".split())
@@ -199,6 +215,8 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
         return "source", k
     if before == "by" and preceding in _USED_BY:
         return "target", -1
+    if (before.isdigit() or before in _COUNTED) and words[end - 1].endswith("s"):
+        return "target", -1  # people counted: "wounding three Israelis", "12 Ukrainians"
     if after in _SPEAKERS:  # "Russia's envoy demanded ...": its speaker, whose verb may come late
         return "source", nxt
     if before == "of" and (preceding in _PLACE_OF or preceding in _SPOKEN_OF):
@@ -225,6 +243,8 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
         if defends(words, v):  # "Russian air defences intercepted 22 Ukrainian drones"
             return "target", -1
         if words[v] in _DISMISS and _SAID_BY.intersection(words[v + 1 : v + 4]):
+            return "source", v
+        if words[v] in _ANSWER and words[v - 1] == "not":
             return "source", v
         if words[v] in _SOURCE_VERBS:
             if v + 1 < len(words) and words[v + 1] in _PASSIVE_AFTER and words[v] in _ACCUSING:
