@@ -676,6 +676,14 @@ class FactMatcher:
             for f in sorted(info.actions, key=lambda f: (self._order[f], f)):
                 if f not in info.specific and self._siblings[f] & info.specific & info.actions.keys():
                     continue  # "a guided bomb struck": the bomb says which of its actor's strikes
+                if f not in info.specific and f not in info.agents and any(
+                    0 <= s - e2 <= 1
+                    for g in info.specific - {f}
+                    if self._facts[g].actor
+                    for _, e2 in info.action_spans.get(g, ())
+                    for s, _ in info.action_spans[f]
+                ):
+                    continue  # "a rocket struck a house": the rocket's strike, no air strike
                 fact = self._facts[f]
                 term, start = info.actions[f]
                 cues = info.cues

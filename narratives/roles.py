@@ -129,6 +129,10 @@ _PEOPLE = frozenset(
 #: An actor right after "at" is a target ("fired at Ukraine"), unless one of these follows:
 #: "turned back at Israeli checkpoints" names the posts' owner.
 _POSTS = frozenset("checkpoint checkpoints crossing crossings roadblock roadblocks".split())
+_DESTROY = frozenset("destroyed destroy destroys".split())
+_WEAPONS = frozenset("drone drones uav uavs missile missiles rocket rockets projectile projectiles".split())
+#: An actor's positions after "from" are where the fire came from: it fired.
+_ORIGINS = frozenset("position positions territory side lines".split())
 #: A people's name in the plural after one of these is those counted, the victims ("wounding
 #: three Israelis"), not an army.
 _COUNTED = frozenset(
@@ -155,7 +159,10 @@ _ACCUSING = frozenset("accused accuses blamed blames condemned condemns".split()
 
 
 def defends(words: list[str], v: int) -> bool:
-    """Whether words[v] starts a defence: "intercepted", "downed", "shot down"."""
+    """Whether words[v] starts a defence: "intercepted", "downed", "shot down", "destroyed 34
+    drones" (weapons counted as they are destroyed are shot down)."""
+    if words[v] in _DESTROY and v + 1 < len(words) and (words[v + 1].isdigit() or words[v + 1] in _COUNTED):
+        return bool(_WEAPONS.intersection(words[v + 2 : v + 5]))
     return words[v] in DEFEND or (words[v] in _SHOOT and v + 1 < len(words) and words[v + 1] == "down")
 
 
@@ -215,6 +222,8 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
         return "source", k
     if before == "by" and preceding in _USED_BY:
         return "target", -1
+    if before == "from" and after in _ORIGINS:
+        return "agent", -1  # "the shells were fired from Ukrainian positions"
     if (before.isdigit() or before in _COUNTED) and words[end - 1].endswith("s"):
         return "target", -1  # people counted: "wounding three Israelis", "12 Ukrainians"
     if after in _SPEAKERS:  # "Russia's envoy demanded ...": its speaker, whose verb may come late

@@ -1882,9 +1882,34 @@ def test_one_act_has_one_doer_for_a_fact_whose_actor_is_anyone(shipped):
         (["A rocket fired from Gaza hit Ashkelon, injuring two Israelis."], "israeli_airstrikes", "absent"),
         # a hospital's wards
         (["A drone hit the surgical ward in Kherson in Ukraine."], "hospital_strike", "agentless"),
+        # ---- round 24: whose weapon, where the fire came from, who shot the drones down
+        # a professed practice, whoever professes it; shrapnel that hits a person
+        (["Damascus says its air force strikes only terrorist targets in Idlib province."],
+         "syrian_government_airstrikes", "absent"),
+        (["A rocket hit Sderot in Israel and a boy was struck in the leg by shrapnel."], "israeli_airstrikes", "absent"),
+        # Russia's named missiles are not Ukraine's; the rocket's strike is no air strike
+        (["Overnight they launched Kalibr cruise missiles at Odesa and Kherson in Ukraine."],
+         "ukrainian_strikes", "absent"),
+        (["In Ashkelon in Israel, a rocket struck a school."], "israeli_airstrikes", "absent"),
+        # fire from an actor's positions is its fire; "shellfire"
+        (["Officials in Donetsk said the shells were fired from Ukrainian positions to the west."],
+         "ukrainian_strikes", "attributed"),
+        (["Nine people died under Ukrainian shellfire in Horlivka."], "ukrainian_strikes", "attributed"),
+        # planes; regions of Russia are places; drones destroyed by the count are shot down
+        (["Syria's military said its planes had hit militant depots near Idlib."],
+         "syrian_government_airstrikes", "attributed"),
+        (["Kyiv rarely comments, but its drones have hit refineries across southern Russia."],
+         "ukrainian_strikes", "attributed"),
+        (["Russia's defence ministry said it had destroyed 27 drones over Bryansk and Kursk."],
+         "russian_missile_strikes", "absent"),
+        # who turned the aid back: protesters too; requests refused
+        (["Protesters blocked aid lorries at the Kerem Shalom crossing into Gaza for a day."], "aid_blocked", "attributed"),
+        (["The UN says Israel rejects most of its requests for convoys into northern Gaza."], "aid_blocked", "attributed"),
+        # foreign units
+        (["Iraqi and Afghan units have been deployed around Aleppo in Syria."], "foreign_mercenaries", "attributed"),
     ],
 )
-def test_shipped_catalogue_rules_of_rounds_18_to_23(shipped, sentences, fact, state):
+def test_shipped_catalogue_rules_of_rounds_18_to_24(shipped, sentences, fact, state):
     assert shipped.states(sentences)[fact] == state
 
 
