@@ -38,7 +38,7 @@ RELATED = {
     "hospital_strike": r"hospital|clinic|medical|ward\b",
     "civilian_casualties": r"kill|wound|injur|dead|death|died|hurt|harm|casualt|martyr|affected|treated|shrapnel|victim|bodies|get up|massacr|did not surviv|murder|lost their lives|toll\b|poison|lost (his|her|their) (leg|arm|eye|hand|foot)|\bdies?\b",
     "child_casualties": r"child|boy|girl|pupil|son\b|daughter|brother|teen|\d|newborn|baby|babies|infant|nephew|niece",
-    "displacement": r"fled|flee|flight|displac|evacuat|refugee|left|leave|homeless|families|out of|taken out|moved|camp|resettl|relocat|evacuee|forcibl\w* transfer|leaving",
+    "displacement": r"fled|flee|flight|displac|evacuat|refugee|left|leave|homeless|families|out of|taken out|moved|camp|resettl|relocat|evacuee|forcibl\w* transfer|leaving|forced from|belongings",
     "russian_missile_strikes": r"missile|drone|shahed|weapon|strike|struck|unmanned|shelling|grenade",
     "ukrainian_strikes": r"drone|shell|strike|attack|uav|unmanned|rocket|missile|artiller|fired|firing|\brounds\b",
     "hamas_rocket_fire": r"rocket|missile|barrage|salvo",

@@ -90,6 +90,12 @@ SETS = [
     HeldOut("facts_eval_holdout34.yaml", "hh", _written("twentieth"), _before(33)),
     HeldOut("facts_eval_holdout35.yaml", "ii", _written("twenty-first"), _before(35)),
     HeldOut("facts_eval_holdout36.yaml", "jj", _written("twenty-first"), _before(35)),
+    HeldOut("facts_eval_holdout37.yaml", "kk", _written("twenty-second"), _before(37)),
+    HeldOut("facts_eval_holdout38.yaml", "ll", _written("twenty-second"), _before(37)),
+    HeldOut("facts_eval_holdout39.yaml", "mm", _written("twenty-second"), _before(37)),
+    HeldOut("facts_eval_holdout40.yaml", "nn", _written("twenty-second"), _before(37)),
+    HeldOut("facts_eval_holdout41.yaml", "pp", _written("twenty-third"), _before(41)),
+    HeldOut("facts_eval_holdout42.yaml", "qq", _written("twenty-third"), _before(41)),
 ]
 
 
