@@ -436,24 +436,26 @@ class FactMatcher:
         agents: dict[int, tuple[int, str]] = {}
         sources: dict[int, list[tuple[int, int, int, str]]] = {}  # fact -> (start, end, verb, term)
         action_starts = {start for term, start, _ in hits if term in self._actor_actions}
-        all_actions = {
-            start for term, start, end in hits
-            if any(role == _ACTION for role, _, _ in self._roles[term]) and (start, end) not in vehicles
-        }
-        blamed = {clause[start] for term, start, _ in hits if any(r == _BLAME for r, _, _ in self._roles[term])}
+        several = clause[-1] > 0  # a sentence of ;-clauses: who acts in which
+        acted: set[int] = set()  # clauses with an action term (not a bare vehicle)
+        blamed: set[int] = set()  # ... with a blame word
+        referring: set[int] = set()  # ... with "it", "its", "they" ...
+        if several:
+            for term, start, end in hits:
+                roles = self._roles[term]
+                if any(r == _ACTION for r, _, _ in roles) and (start, end) not in vehicles:
+                    acted.add(clause[start])
+                if any(r == _BLAME for r, _, _ in roles):
+                    blamed.add(clause[start])
+            referring = {clause[k] for k, w in enumerate(tokens.words) if w in _SELF}
 
         def alone(start: int) -> bool:
             """Whether an actor stands in a clause of its own, with no action, blame or
             reference back to it in the others ("Both Russian and Syrian aircraft operate over
             the area; neither has commented on the strike")."""
             here = clause[start]
-            return (
-                clause[-1] > 0
-                and here not in blamed
-                and here not in identified
-                and not any(clause[a] == here for a in all_actions)
-                and not any(clause[k] != here and w in _SELF for k, w in enumerate(tokens.words))
-            )
+            return several and here not in acted | blamed | identified and not referring - {here}
+
         cues: list[tuple[int, str]] = []
         for term, start, end in sorted(hits, key=lambda h: (h[1], -h[2])):
             text = self._terms[term]
@@ -553,7 +555,7 @@ class FactMatcher:
                 ):
                     agents.setdefault(f, (start, text))
                     info.perpetrators.setdefault(f, []).append((start, end))
-        if clause[-1] > 0 and not blamed:
+        if several and not blamed:
             # a doer acts in its own clause: "Israeli strike kills seven aid workers; charity
             # suspends operations" does not say who suspended them -- unless the action's clause
             # refers back to it ("...; it then dropped bombs")
@@ -562,7 +564,7 @@ class FactMatcher:
                 if (
                     acts
                     and not (acts | identified) & {clause[s] for s, _ in info.perpetrators.get(f, ())}
-                    and not any(clause[k] in acts and w in _SELF for k, w in enumerate(tokens.words))
+                    and not acts & referring
                 ):
                     del agents[f]
                     del info.perpetrators[f]
