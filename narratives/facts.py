@@ -25,9 +25,12 @@ It is **attributed** when one of the fact's actors is named
 An actor word counts only where it names the doer: not a target ("strikes on Hezbollah
 positions", "Ukraine's grid", "fuel to Russian forces"), not a source ("Ukrainian officials
 said a missile hit ...", "according to Syrian military sources") unless the source speaks of
-itself ("said its jets ..."), denies the report, or says the action hit the other side's
-fighters ("Israeli officials said the strike targeted Hamas militants"), and not a dateline
-("MOSCOW —"). A fact matched only by a generic verb (facts.yaml ``generic:``: strike,
+itself ("said its jets ..."), denies the report, says the action hit the other side's
+fighters ("Israeli officials said the strike targeted Hamas militants") or is an armed force
+reporting a strike no one else is named for ("the IDF said fighter jets had struck
+launchers"), and not a dateline ("MOSCOW —"). In a sentence of ;-clauses an actor acts only
+in a clause with the action, or one that says whose the weapon was ("Warplanes hit the
+town; monitors say the jets were Russian"), or when the action's clause refers back to it. A fact matched only by a generic verb (facts.yaml ``generic:``: strike,
 struck) yields to a fact with the same actors matched by a word that says how ("a guided
 bomb struck": an air strike, not a missile strike). An age under 18 in commas after a name
 or a kin word ("Polina, 16,") also reads as the word "minor". An action term a few words
@@ -35,7 +38,9 @@ after a verb of making or keeping ("where Ukrainian troops assembled long-range 
 "used to manufacture explosive drones") is a weapon made, not used, and does not count. Coordinated modifiers share
 their noun: "Syrian and Russian warplanes" names "Syrian warplanes" too. A vehicle
 (facts.yaml ``vehicles:``: jet, helicopter, drone) is an action only beside an attack word
-(``attacks:``): "counted Russian jets over the camp" is no air strike. One act has one doer:
+(``attacks:``) in its own clause: "counted Russian jets over the camp" is no air strike. A
+generic verb right after another fact's weapon is that weapon's ("a rocket struck a
+house" is no air strike). One act has one doer:
 a fact whose actor is anyone (hospital strikes) takes the actor of a one-party fact matched
 by the same words in the sentence ("it released a barrel bomb that tore through the hospital",
 after "It was a government Mi-8").
@@ -163,8 +168,8 @@ _ARMED = frozenset("kamikaze suicide attack strike combat armed loitering fpv".s
 #: A defence verb this close after a source's verb makes what it speaks of its defence.
 _DEFEND_REACH = 4
 #: An armed force that reports a strike no one else is named for reports its own ("the Israel
-#: Defense Forces said fighter jets had struck launchers"; "Russian forces have hit ..., the
-#: Defence Ministry reports" is the doer's speech already): a speaker with one of these words.
+#: Defense Forces said fighter jets had struck launchers"): a speaker with one of these words,
+#: a plain verb of saying and the action after it.
 _FORCES = frozenset("military army forces idf troops defence defense".split())
 #: A place this few words after "from" is where the weapon came from (``agentless_in``).
 _FROM_REACH = 3
@@ -172,6 +177,7 @@ _FROM_REACH = 3
 _WHEN = frozenset("after before following since during".split())
 #: ... itself, not an informant from its ranks ("a Syrian military source said air strikes hit").
 _INFORMANTS = frozenset("source sources media bloggers correspondents analysts experts".split())
+#: ... and what it says, not what it comments on or rejects (those have rules of their own).
 _PLAIN_SPEECH = frozenset("said says reported reports stated states told announced announces".split())
 
 
@@ -471,7 +477,7 @@ class FactMatcher:
                         info.actor_spans.setdefault(f, []).append((start, end))
                         kind, verb = actor_role(tokens, start, end, action_starts)
                         if kind == "agent" and alone(start):
-                            kind = "named"
+                            kind = "named"  # named, and neither the doer nor a source
                         if kind == "agent":
                             agents.setdefault(f, (start, text))
                             info.perpetrators.setdefault(f, []).append((start, end))

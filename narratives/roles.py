@@ -129,6 +129,7 @@ _PEOPLE = frozenset(
 #: An actor right after "at" is a target ("fired at Ukraine"), unless one of these follows:
 #: "turned back at Israeli checkpoints" names the posts' owner.
 _POSTS = frozenset("checkpoint checkpoints crossing crossings roadblock roadblocks".split())
+#: Who destroys weapons by the count ("destroyed 34 drones") shoots them down (``defends``).
 _DESTROY = frozenset("destroyed destroy destroys".split())
 _WEAPONS = frozenset("drone drones uav uavs missile missiles rocket rockets projectile projectiles".split())
 #: An actor's positions after "from" are where the fire came from: it fired.
