@@ -423,9 +423,10 @@ class FactMatcher:
                 elif role == _GENERIC:
                     generic.add((start, end))
         clause = list(accumulate((";" in g for g in tokens.gaps), initial=0))
+        several = clause[-1] > 0  # a sentence of ;-clauses: who acts in which
         # ... but a clause saying whose the weapon was names the doer: "Warplanes hit the town;
         # monitors say the jets were Russian"
-        identified = {clause[s] for s, e in vehicles if _BE.intersection(tokens.words[e : e + 2])}
+        identified = {clause[s] for s, e in vehicles if _BE.intersection(tokens.words[e : e + 2])} if several else set()
         if attacks:
             # ... in its own clause: "Russian and Syrian aircraft operate over the area; neither
             # has commented on the strike" names no one's strike
@@ -442,7 +443,6 @@ class FactMatcher:
         agents: dict[int, tuple[int, str]] = {}
         sources: dict[int, list[tuple[int, int, int, str]]] = {}  # fact -> (start, end, verb, term)
         action_starts = {start for term, start, _ in hits if term in self._actor_actions}
-        several = clause[-1] > 0  # a sentence of ;-clauses: who acts in which
         acted: set[int] = set()  # clauses with an action term (not a bare vehicle)
         blamed: set[int] = set()  # ... with a blame word
         referring: set[int] = set()  # ... with "it", "its", "they" ...
