@@ -309,6 +309,25 @@ def _topics(p: _Problems, tnode: yaml.Node, key: str) -> list[str]:
     return topics
 
 
+def _topic_nodes(facts: yaml.Node) -> list[tuple[str, yaml.ScalarNode]]:
+    """(key, node) of every topic slug the facts name, their ``also:`` rules' included (for
+    facts already validated)."""
+    out = []
+
+    def field(mapping: yaml.Node, name: str) -> yaml.Node | None:
+        return next((v for k, v in mapping.value if k.value == name), None)
+
+    for i, fnode in enumerate(facts.value):
+        fid = field(fnode, "id")
+        key = f"facts[{i}]" + (f" ({fid.value})" if fid is not None else "")
+        for vkey, rule in [(key, fnode)] + [
+            (f"{key}.also[{k}]", v) for k, v in enumerate(getattr(field(fnode, "also"), "value", ()))
+        ]:
+            topics = field(rule, "topics")
+            out += [(f"{vkey}.topics[{k}]", t) for k, t in enumerate(topics.value if topics is not None else ())]
+    return out
+
+
 def _also(p: _Problems, anode: yaml.Node, key: str) -> list[tuple[list[tuple[str, _Group]], Variant | None]]:
     """A fact's ``also:`` rules: each rule's named term groups (for the one-group-per-term
     check) and the rule itself (None when its action is missing or wrong)."""
@@ -396,6 +415,14 @@ def parse_facts_yaml(text: str, path: str = "facts.yaml") -> FactCatalogue:
     for topic, _ in theatres:
         if topic not in known:
             p.add(top["theatres"], f"theatres.{topic}", "no fact has this topic", "fix the slug or remove it")
+    if theatres:
+        # A topic with no theatre would quietly leave the fact's mentions there unchecked, or
+        # (beside one that has) drop them as another war's: a misspelt slug must not do that.
+        names = [t for t, _ in theatres]
+        for key, tnode in _topic_nodes(node):
+            if tnode.value not in names:
+                p.add(tnode, key, f"topic {tnode.value!r} is not one of theatres: ({', '.join(names)})",
+                      f"use one of those slugs, or add 'theatres: {{{tnode.value}: [places, parties]}}'")
     if p.items:
         raise ConfigError(p.items)
     return FactCatalogue(facts=tuple(facts), path=path, theatres=tuple(theatres), **shared)

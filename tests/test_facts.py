@@ -842,6 +842,27 @@ def test_theatres_and_other_actors_are_validated():
         parse_facts_yaml(base + "other_actors: Turkish\n")
 
 
+def test_with_theatres_every_topic_a_fact_names_must_be_one():
+    """A misspelt topic would leave the fact's mentions in that war unchecked, or drop them as
+    another war's: with theatres: it is an error naming the line, the fact and the slugs."""
+    text = ("theatres:\n  syria: [Idlib]\n  ukraine: [Kharkiv]\nfacts:\n"
+            "  - {id: a, label: A, description: d, actor: [X], action: [bomb], topics: [syria]}\n"
+            "  - id: b\n    label: B\n    description: d\n    actor: [Y]\n    action: [shell]\n"
+            "    topics: [syria, ukrane]\n    also: [{action: [drone], topics: [gazza]}]\n")
+    with pytest.raises(ConfigError) as err:
+        parse_facts_yaml(text)
+    problems = str(err.value)
+    assert "facts.yaml:11: facts[1] (b).topics[1]: topic 'ukrane' is not one of theatres: (syria, ukraine)" in problems
+    assert "facts.yaml:12: facts[1] (b).also[0].topics[0]: topic 'gazza'" in problems
+    assert "facts[0]" not in problems  # its topic is a theatre
+    assert "theatres.ukraine: no fact has this topic" in problems  # the typo, seen from both sides
+    fixed = parse_facts_yaml(text.replace("ukrane", "ukraine").replace("gazza", "ukraine"))
+    assert [f.topics for f in fixed.facts] == [("syria",), ("syria", "ukraine")]
+    # without theatres: topics are only labels, and any slug will do
+    plain = parse_facts_yaml(text.split("facts:\n", 1)[1].join(["facts:\n", ""]))
+    assert plain.facts[1].topics == ("syria", "ukrane")
+
+
 # ----------------------------------------------------------------------------- sentence splitting
 
 
