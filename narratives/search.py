@@ -40,6 +40,8 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
+import sys
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -61,6 +63,8 @@ TITLE_WEIGHT = 5.0
 #: are ranked, unless SearchQuery.rank_all. bm25 costs a few microseconds per match; a
 #: word in every article of a 1,000,000-article store would take seconds.
 RANK_CAP = 25_000
+#: Rebuilding the index for at least this many articles is announced on stderr.
+ANNOUNCE_REBUILD = 20_000
 #: Snippet markers around each matched word, and the snippet's length in words.
 MARK_OPEN, MARK_CLOSE, ELLIPSIS, SNIPPET_WORDS = "**", "**", "…", 24
 
@@ -176,8 +180,17 @@ def ensure_fts(conn: Connection) -> bool:
     conn.exec_driver_sql(f"DROP VIEW IF EXISTS {SOURCE_VIEW}")
     for statement in _DDL:
         conn.exec_driver_sql(statement)
+    # Minutes for a million articles, once: say so, or the first command after an upgrade
+    # or an import looks hung. stderr, so --format json on stdout stays clean.
+    articles = conn.exec_driver_sql("SELECT count(*) FROM articles").scalar() or 0
+    if articles >= ANNOUNCE_REBUILD:
+        print(f"narratives: building the full-text search index for {articles:,} articles (once; "
+              "about two minutes per million) ...", file=sys.stderr, flush=True)
+    started = time.monotonic()
     conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
     conn.exec_driver_sql("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_META_KEY, FTS_HASH))
+    if articles >= ANNOUNCE_REBUILD:
+        print(f"narratives: search index built in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
     return True
 
 

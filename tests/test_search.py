@@ -14,6 +14,7 @@ import asyncio
 import csv
 import io
 import json
+import re
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -544,6 +545,30 @@ def test_changed_index_definition_is_rebuilt_and_a_current_one_left_alone(sample
     open_store(sample.url, NOW).dispose()
     assert_in_sync(sample)
     assert set(guids(sample, "harbour")) == {"c1", "c2", "h1"}
+
+
+def test_a_large_rebuild_is_announced_on_stderr_and_a_small_or_current_one_is_not(sample, capfd, monkeypatch):
+    n = sample.scalar("SELECT count(*) FROM articles")
+
+    def rebuild() -> str:
+        with sample.engine.begin() as c:
+            c.execute(text("UPDATE meta SET value = 'old' WHERE key = 'fts_hash'"))
+        capfd.readouterr()
+        open_store(sample.url, NOW).dispose()
+        out, err = capfd.readouterr()
+        assert out == ""  # stdout stays clean for --format json
+        return err
+
+    monkeypatch.setattr(search_module, "ANNOUNCE_REBUILD", n + 1)
+    assert rebuild() == ""  # below the threshold: a second, nothing to say
+    monkeypatch.setattr(search_module, "ANNOUNCE_REBUILD", n)
+    err = rebuild()
+    assert f"building the full-text search index for {n:,} articles" in err
+    assert re.search(r"search index built in \d+ s", err), err
+    assert_in_sync(sample)
+    capfd.readouterr()
+    open_store(sample.url, NOW).dispose()  # current: no rebuild, no message
+    assert capfd.readouterr().err == ""
 
 
 class _FakeDialect:
