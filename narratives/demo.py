@@ -111,7 +111,10 @@ def render_atom(outlet: dict[str, Any], feed: str, items: list[SampleArticle]) -
     iso = "%Y-%m-%dT%H:%M:%SZ"
     updated = max((a.published for a in items), default=datetime(2000, 1, 1))
     parts = ['<?xml version="1.0" encoding="utf-8"?>',
-             f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{outlet["language"]}">',
+             # a relative link, resolved against xml:base: the outlet's (fictional, .example) site,
+             # not the loopback server, which is gone once the demo ends
+             f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{outlet["language"]}" '
+             f'xml:base="{escape(outlet["homepage"])}/">',
              f"<title>{escape(outlet['name'])} — {escape(feed)}</title>",
              f"<subtitle>{escape(SAMPLE_NOTE)}</subtitle>",
              f"<id>{escape(outlet['homepage'])}/{feed}</id><updated>{updated.strftime(iso)}</updated>"]

@@ -16,6 +16,7 @@ import sqlite3
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
@@ -378,6 +379,10 @@ def test_demo_shows_the_state_outlet_leaving_out_the_attacker(tmp_path):
     try:
         with Session(engine) as s:
             ids = {t: i for i, t in s.execute(select(ArticleRow.id, ArticleRow.title))}
+            # every link, the Atom feeds' relative ones too, is the fictional outlet's own site,
+            # not the loopback server that is gone once the demo ends
+            hosts = {urlsplit(u).netloc for u in s.scalars(select(ArticleRow.url))}
+            assert hosts and all(h.endswith(".example") for h in hosts), hosts
             main = s.scalar(select(EventArticleRow.event_id).where(
                 EventArticleRow.article_id == ids["Russian airstrikes pound Maarat al-Numan as Syrian forces advance"]))
             (linked,), _ = list_omissions(s, OmissionFilter(outlets=("eastwire",), facts=("russian_airstrikes",),
