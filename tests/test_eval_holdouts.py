@@ -96,6 +96,8 @@ SETS = [
     HeldOut("facts_eval_holdout40.yaml", "nn", _written("twenty-second"), _before(37)),
     HeldOut("facts_eval_holdout41.yaml", "pp", _written("twenty-third"), _before(41)),
     HeldOut("facts_eval_holdout42.yaml", "qq", _written("twenty-third"), _before(41)),
+    HeldOut("facts_eval_holdout43.yaml", "rr", _written("twenty-fourth"), _before(43)),
+    HeldOut("facts_eval_holdout44.yaml", "ss", _written("twenty-fourth"), _before(43)),
 ]
 
 
