@@ -310,21 +310,25 @@ def _topics(p: _Problems, tnode: yaml.Node, key: str) -> list[str]:
 
 
 def _topic_nodes(facts: yaml.Node) -> list[tuple[str, yaml.ScalarNode]]:
-    """(key, node) of every topic slug the facts name, their ``also:`` rules' included (for
-    facts already validated)."""
-    out = []
+    """(key, node) of every topic slug the facts name, their ``also:`` rules' included.
+    Read from the YAML nodes, so that it also works beside facts with other problems; what
+    is not a mapping, list or slug is skipped (those problems are reported on their own)."""
 
     def field(mapping: yaml.Node, name: str) -> yaml.Node | None:
-        return next((v for k, v in mapping.value if k.value == name), None)
+        if not isinstance(mapping, yaml.MappingNode):
+            return None
+        return next((v for k, v in mapping.value if getattr(k, "value", None) == name), None)
 
-    for i, fnode in enumerate(facts.value):
+    def items(node: yaml.Node | None) -> list[yaml.Node]:
+        return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+    out = []
+    for i, fnode in enumerate(items(facts)):
         fid = field(fnode, "id")
-        key = f"facts[{i}]" + (f" ({fid.value})" if fid is not None else "")
-        for vkey, rule in [(key, fnode)] + [
-            (f"{key}.also[{k}]", v) for k, v in enumerate(getattr(field(fnode, "also"), "value", ()))
-        ]:
-            topics = field(rule, "topics")
-            out += [(f"{vkey}.topics[{k}]", t) for k, t in enumerate(topics.value if topics is not None else ())]
+        key = f"facts[{i}]" + (f" ({fid.value})" if isinstance(fid, yaml.ScalarNode) else "")
+        for vkey, rule in [(key, fnode)] + [(f"{key}.also[{k}]", v) for k, v in enumerate(items(field(fnode, "also")))]:
+            out += [(f"{vkey}.topics[{k}]", t) for k, t in enumerate(items(field(rule, "topics")))
+                    if isinstance(t, yaml.ScalarNode)]
     return out
 
 
@@ -409,18 +413,18 @@ def parse_facts_yaml(text: str, path: str = "facts.yaml") -> FactCatalogue:
             fact = _fact(p, fnode, i, seen)
             if fact is not None:
                 facts.append(fact)
-    if p.items:
-        raise ConfigError(p.items)
-    known = {t for f in facts for t in (*f.topics, *(t for v in f.also for t in v.topics))}
-    for topic, _ in theatres:
-        if topic not in known:
-            p.add(top["theatres"], f"theatres.{topic}", "no fact has this topic", "fix the slug or remove it")
     if theatres:
+        # Read from the nodes, so that a typo in a slug is reported with the file's other problems.
+        topics = _topic_nodes(node) if node is not None else []
+        known = {tnode.value for _, tnode in topics}
+        for topic, _ in theatres:
+            if topic not in known:
+                p.add(top["theatres"], f"theatres.{topic}", "no fact has this topic", "fix the slug or remove it")
         # A topic with no theatre would quietly leave the fact's mentions there unchecked, or
         # (beside one that has) drop them as another war's: a misspelt slug must not do that.
         names = [t for t, _ in theatres]
-        for key, tnode in _topic_nodes(node):
-            if tnode.value not in names:
+        for key, tnode in topics:
+            if TOPIC.match(tnode.value) and tnode.value not in names:
                 p.add(tnode, key, f"topic {tnode.value!r} is not one of theatres: ({', '.join(names)})",
                       f"use one of those slugs, or add 'theatres: {{{tnode.value}: [places, parties]}}'")
     if p.items:

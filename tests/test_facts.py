@@ -856,6 +856,10 @@ def test_with_theatres_every_topic_a_fact_names_must_be_one():
     assert "facts.yaml:12: facts[1] (b).also[0].topics[0]: topic 'gazza'" in problems
     assert "facts[0]" not in problems  # its topic is a theatre
     assert "theatres.ukraine: no fact has this topic" in problems  # the typo, seen from both sides
+    # ... and in the same run as the file's other problems, so one run shows them all
+    with pytest.raises(ConfigError) as err:
+        parse_facts_yaml(text.replace("label: B", "lable: B"))
+    assert "facts[1].lable: unknown key" in str(err.value) and "topic 'ukrane'" in str(err.value)
     fixed = parse_facts_yaml(text.replace("ukrane", "ukraine").replace("gazza", "ukraine"))
     assert [f.topics for f in fixed.facts] == [("syria",), ("syria", "ukraine")]
     # without theatres: topics are only labels, and any slug will do
