@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 import pytest
+import yaml
 from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -840,6 +841,26 @@ def test_theatres_and_other_actors_are_validated():
         parse_facts_yaml(base + "theatres:\n  gaza: [Rafah]\n")
     with pytest.raises(ConfigError, match="other_actors"):
         parse_facts_yaml(base + "other_actors: Turkish\n")
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.sampled_from(
+    ["syria", "ukraine", "Idlib", "a", "bomb", "X", "id", "topics", "also", "label", "!!", ""]))
+_NODES = st.recursive(_SCALARS, lambda kids: st.one_of(
+    st.lists(kids, max_size=3),
+    st.dictionaries(st.sampled_from(["id", "label", "description", "actor", "action", "topics", "also",
+                                     "context", "syria", "ukraine"]), kids, max_size=4)), max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(theatres=_NODES, facts=_NODES)
+def test_any_shape_of_theatres_and_facts_is_a_config_error_or_a_catalogue(theatres, facts):
+    """Whatever the file holds under theatres: and facts:, the result is a catalogue or a
+    ConfigError naming the problems, never a crash (the topic check walks raw YAML nodes)."""
+    text = yaml.safe_dump({"theatres": theatres, "facts": facts})
+    try:
+        parse_facts_yaml(text)
+    except ConfigError as exc:
+        assert str(exc)
 
 
 def test_with_theatres_every_topic_a_fact_names_must_be_one():
