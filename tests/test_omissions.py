@@ -605,6 +605,26 @@ def test_compare_event_shows_a_current_comparison_without_parsing_the_catalogue(
     assert invoke("compare", market, "--db", db, "--facts", facts, "--rebuild").exit_code == 0 and len(calls) == 3
 
 
+def test_min_attributed_keeps_only_agentless_findings_enough_outlets_contradict(velmora_db):
+    store, db, facts = velmora_db
+    market = str(event_of(store, "tw-1"))
+
+    def crown_verdict(*options: str) -> tuple[str | None, int, str]:
+        r = invoke("compare", market, "--db", db, "--facts", facts, "--format", "json", *options)
+        assert r.exit_code == 0, r.output
+        fact = next(o for o in json.loads(r.stdout)["outlets"] if o["outlet"] == "crown")["facts"]["kestrian_airstrikes"]
+        return fact["verdict"], len({e["outlet"] for e in fact["evidence"]}), r.stderr
+
+    verdict, naming, _ = crown_verdict()
+    assert verdict == "agentless" and naming >= 1  # the evidence: the sentences of the outlets naming the actor
+    assert crown_verdict("--min-attributed", str(naming))[0] == "agentless"
+    verdict, _, said = crown_verdict("--min-attributed", str(naming + 1))  # more than name the actor: no finding
+    assert verdict is None
+    assert f"parameters changed: min_support_attributed={naming + 1}" in said
+    assert crown_verdict()[0] == "agentless"  # and back
+    assert invoke("compare", market, "--db", db, "--facts", facts, "--min-attributed", "0").exit_code == 2
+
+
 def test_compare_event_recompares_when_its_coverage_changed(velmora_db, monkeypatch):
     store, db, facts = velmora_db
     assert invoke("compare", "--db", db, "--facts", facts).exit_code == 0

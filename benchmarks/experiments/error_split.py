@@ -14,7 +14,10 @@ benchmarks/eval_facts.py and facts.yaml; the sets are read from this checkout):
     ../../.venv/bin/python error_split.py --repo /tmp/wt17 27-44
     ../../.venv/bin/python error_split.py --repo ../.. 41-44   # the shipped matcher
 
-SETS: numbers or ranges (0 = facts_eval.yaml, 1 = facts_eval_holdout.yaml).
+SETS: numbers or ranges (0 = facts_eval.yaml, 1 = facts_eval_holdout.yaml). ``--by-support``
+also gives the precision of the matcher's verdicts by how many other outlets support them
+(for ``agentless``: outlets that name the actor). ``--min-attributed N`` scores the verdicts,
+gold and predicted, with ``narratives compare --min-attributed N``.
 """
 
 from __future__ import annotations
@@ -43,11 +46,16 @@ def numbers(specs: list[str]) -> list[int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repo", required=True, help="checkout whose matcher and scorer to use")
+    ap.add_argument("--by-support", action="store_true", help="precision by number of supporting outlets")
+    ap.add_argument("--min-attributed", type=int, default=1, help="as narratives compare --min-attributed")
     ap.add_argument("sets", nargs="+")
     args = ap.parse_args()
     repo = str(Path(args.repo).resolve())
     sys.path[:0] = [repo, repo + "/benchmarks"]
     import eval_facts as ev  # the checkout's own scorer and matcher
+    from narratives.compare import fact_verdicts
+
+    support: Counter = Counter()  # (verdict, bucket, right) -> count
 
     totals: Counter = Counter()
     classes: Counter = Counter()
@@ -65,10 +73,22 @@ def main() -> None:
             ways["actions fixed" if role else "roles fixed"][a][f] = p
             classes["role" if role else "action"] += 1
             classes[e["class"]] += 1
-        gold_v = ev.verdicts(data, gold, facts)
+        def verdicts(states, data=data, facts=facts):
+            return {(e.id, o.outlet, o.fact_id, o.verdict) for e in data.events
+                    for o in fact_verdicts(ev.event_coverage(e, states), facts, min_support=2,
+                                           min_support_attributed=args.min_attributed, event_id=0)}
+
+        gold_v = verdicts(gold)
+        made = {a: {f: s for f, s in d.items() if s != "absent"} for a, d in ways["matcher"].items()}
+        for event in data.events:
+            for o in fact_verdicts(ev.event_coverage(event, made), facts, min_support=2,
+                                   min_support_attributed=args.min_attributed, event_id=0):
+                if o.verdict in KINDS:
+                    bucket = min(len(o.supporting_outlets), 4)
+                    support[(o.verdict, bucket, (event.id, o.outlet, o.fact_id, o.verdict) in gold_v)] += 1
         for name, states in ways.items():
             states = {a: {f: s for f, s in d.items() if s != "absent"} for a, d in states.items()}
-            scores = ev.verdict_scores(gold_v, ev.verdicts(data, states, facts))
+            scores = ev.verdict_scores(gold_v, verdicts(states))
             for v in KINDS:
                 for k in ("tp", "fp", "fn"):
                     totals[(name, v, k)] += scores[v][k]
@@ -80,6 +100,14 @@ def main() -> None:
         print(f"{name:14s} " + "   ".join(cells))
     print(f"state errors: {classes['action']} action, {classes['role']} role")
     print("by class:", ", ".join(f"{k} {v}" for k, v in classes.most_common() if k not in ("action", "role")))
+    if args.by_support:
+        for v in KINDS:
+            cells = []
+            for b in (1, 2, 3, 4):
+                right, wrong = support[(v, b, True)], support[(v, b, False)]
+                if right + wrong:
+                    cells.append(f"{b}{'+' if b == 4 else ''}: {right / (right + wrong):.3f} ({right}/{right + wrong})")
+            print(f"{v} precision by supporting outlets: " + ", ".join(cells))
 
 
 if __name__ == "__main__":
