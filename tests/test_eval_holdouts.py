@@ -98,6 +98,8 @@ SETS = [
     HeldOut("facts_eval_holdout42.yaml", "qq", _written("twenty-third"), _before(41)),
     HeldOut("facts_eval_holdout43.yaml", "rr", _written("twenty-fourth"), _before(43)),
     HeldOut("facts_eval_holdout44.yaml", "ss", _written("twenty-fourth"), _before(43)),
+    HeldOut("facts_eval_holdout45.yaml", "tt", _written("twenty-fourth"), _before(45)),
+    HeldOut("facts_eval_holdout46.yaml", "uu", _written("twenty-fourth"), _before(45)),
 ]
 
 
