@@ -225,7 +225,7 @@ def _terms(p: _Problems, node: yaml.Node, key: str) -> tuple[tuple[str, yaml.Nod
     return tuple((t, n) for t, n, _ in out) if len(p.items) == before else None
 
 
-def _fact(p: _Problems, node: yaml.Node, i: int, seen: dict[str, int]) -> Fact | None:
+def _fact(p: _Problems, node: yaml.Node, i: int, seen: dict[str, int], slugs: _Slugs) -> Fact | None:
     before = len(p.items)
     fields = _mapping(p, node, f"facts[{i}]", FACT_KEYS)
     fid = None
@@ -259,7 +259,7 @@ def _fact(p: _Problems, node: yaml.Node, i: int, seen: dict[str, int]) -> Fact |
     actor = ("actor", groups.get("actor"))
     rules = [[actor, ("action", groups.get("action"))] + [(f"context[{k}]", g) for k, g in enumerate(context)]]
     also = []
-    for named, variant in _also(p, fields["also"], key) if "also" in fields else ():
+    for named, variant in _also(p, fields["also"], key, slugs) if "also" in fields else ():
         rules.append([actor, *named])
         if variant is not None:
             also.append(variant)
@@ -276,7 +276,7 @@ def _fact(p: _Problems, node: yaml.Node, i: int, seen: dict[str, int]) -> Fact |
                         "keep the term in one group: an actor term that is also an action makes every "
                         "match attributed",
                     )
-    topics = _topics(p, fields["topics"], key) if "topics" in fields else []
+    topics = _topics(p, fields["topics"], key, slugs) if "topics" in fields else []
     if len(p.items) > before or fid is None or label is None or description is None:
         return None
     return Fact(
@@ -296,8 +296,14 @@ def _fact(p: _Problems, node: yaml.Node, i: int, seen: dict[str, int]) -> Fact |
 _Group = tuple[tuple[str, yaml.Node], ...] | None  # a term list as _terms gives it
 
 
-def _topics(p: _Problems, tnode: yaml.Node, key: str) -> list[str]:
-    """A ``topics:`` list of slugs (a fact's, or one of its ``also:`` rules')."""
+#: (key, node) of every valid topic slug the facts name, kept for the check against
+#: ``theatres:``, which is made even beside facts with other problems.
+_Slugs = list[tuple[str, yaml.Node]]
+
+
+def _topics(p: _Problems, tnode: yaml.Node, key: str, slugs: _Slugs) -> list[str]:
+    """A ``topics:`` list of slugs (a fact's, or one of its ``also:`` rules'); each valid one
+    is also added to ``slugs``."""
     if not isinstance(tnode, yaml.SequenceNode):
         p.add(tnode, f"{key}.topics", f"expected a list, got {_describe(tnode)}", "write topics: [syria]")
         return []
@@ -306,33 +312,12 @@ def _topics(p: _Problems, tnode: yaml.Node, key: str) -> list[str]:
         topic = _string(p, item, f"{key}.topics[{k}]", TOPIC.match, "use a slug such as syria or ukraine")
         if topic is not None:
             topics.append(topic)
+            slugs.append((f"{key}.topics[{k}]", item))
     return topics
 
 
-def _topic_nodes(facts: yaml.Node) -> list[tuple[str, yaml.ScalarNode]]:
-    """(key, node) of every topic slug the facts name, their ``also:`` rules' included.
-    Read from the YAML nodes, so that it also works beside facts with other problems; what
-    is not a mapping, list or slug is skipped (those problems are reported on their own)."""
-
-    def field(mapping: yaml.Node, name: str) -> yaml.Node | None:
-        if not isinstance(mapping, yaml.MappingNode):
-            return None
-        return next((v for k, v in mapping.value if getattr(k, "value", None) == name), None)
-
-    def items(node: yaml.Node | None) -> list[yaml.Node]:
-        return list(node.value) if isinstance(node, yaml.SequenceNode) else []
-
-    out = []
-    for i, fnode in enumerate(items(facts)):
-        fid = field(fnode, "id")
-        key = f"facts[{i}]" + (f" ({fid.value})" if isinstance(fid, yaml.ScalarNode) else "")
-        for vkey, rule in [(key, fnode)] + [(f"{key}.also[{k}]", v) for k, v in enumerate(items(field(fnode, "also")))]:
-            out += [(f"{vkey}.topics[{k}]", t) for k, t in enumerate(items(field(rule, "topics")))
-                    if isinstance(t, yaml.ScalarNode)]
-    return out
-
-
-def _also(p: _Problems, anode: yaml.Node, key: str) -> list[tuple[list[tuple[str, _Group]], Variant | None]]:
+def _also(p: _Problems, anode: yaml.Node, key: str,
+          slugs: _Slugs) -> list[tuple[list[tuple[str, _Group]], Variant | None]]:
     """A fact's ``also:`` rules: each rule's named term groups (for the one-group-per-term
     check) and the rule itself (None when its action is missing or wrong)."""
     if not isinstance(anode, yaml.SequenceNode) or not anode.value:
@@ -345,7 +330,7 @@ def _also(p: _Problems, anode: yaml.Node, key: str) -> list[tuple[list[tuple[str
         fields = _mapping(p, vnode, vkey, VARIANT_KEYS)
         action = _terms(p, fields["action"], f"{vkey}.action") if "action" in fields else None
         context = _context(p, fields["context"], f"{vkey}.context") if "context" in fields else []
-        topics = _topics(p, fields["topics"], vkey) if "topics" in fields else []
+        topics = _topics(p, fields["topics"], vkey, slugs) if "topics" in fields else []
         named = [(f"also[{k}].action", action)] + [(f"also[{k}].context[{j}]", g) for j, g in enumerate(context)]
         variant = (Variant(tuple(t for t, _ in action), tuple(tuple(t for t, _ in g or ()) for g in context),
                            tuple(topics))
@@ -404,27 +389,27 @@ def parse_facts_yaml(text: str, path: str = "facts.yaml") -> FactCatalogue:
             terms = _terms(p, tnode, f"theatres.{topic}")
             theatres.append((topic, tuple(t for t, _ in terms or ())))
     facts: list[Fact] = []
+    slugs: _Slugs = []
     node = top.get("facts")
     if node is not None and (not isinstance(node, yaml.SequenceNode) or not node.value):
         p.add(node, "facts", "expected a non-empty list of facts", "add '- id: …' entries")
     elif node is not None:
         seen: dict[str, int] = {}
         for i, fnode in enumerate(node.value):
-            fact = _fact(p, fnode, i, seen)
+            fact = _fact(p, fnode, i, seen, slugs)
             if fact is not None:
                 facts.append(fact)
     if theatres:
-        # Read from the nodes, so that a typo in a slug is reported with the file's other problems.
-        topics = _topic_nodes(node) if node is not None else []
-        known = {tnode.value for _, tnode in topics}
+        # Checked beside the file's other problems, so that a typo in a slug shows with them.
+        known = {tnode.value for _, tnode in slugs}
         for topic, _ in theatres:
             if topic not in known:
                 p.add(top["theatres"], f"theatres.{topic}", "no fact has this topic", "fix the slug or remove it")
         # A topic with no theatre would quietly leave the fact's mentions there unchecked, or
         # (beside one that has) drop them as another war's: a misspelt slug must not do that.
         names = [t for t, _ in theatres]
-        for key, tnode in topics:
-            if TOPIC.match(tnode.value) and tnode.value not in names:
+        for key, tnode in slugs:
+            if tnode.value not in names:
                 p.add(tnode, key, f"topic {tnode.value!r} is not one of theatres: ({', '.join(names)})",
                       f"use one of those slugs, or add 'theatres: {{{tnode.value}: [places, parties]}}'")
     if p.items:
