@@ -74,21 +74,20 @@ def main() -> None:
             classes["role" if role else "action"] += 1
             classes[e["class"]] += 1
         def verdicts(states, data=data, facts=facts):
-            return {(e.id, o.outlet, o.fact_id, o.verdict) for e in data.events
+            """{(event, outlet, fact, verdict): the Omission} over the given article states."""
+            return {(e.id, o.outlet, o.fact_id, o.verdict): o for e in data.events
                     for o in fact_verdicts(ev.event_coverage(e, states), facts, min_support=2,
                                            min_support_attributed=args.min_attributed, event_id=0)}
 
-        gold_v = verdicts(gold)
-        made = {a: {f: s for f, s in d.items() if s != "absent"} for a, d in ways["matcher"].items()}
-        for event in data.events:
-            for o in fact_verdicts(ev.event_coverage(event, made), facts, min_support=2,
-                                   min_support_attributed=args.min_attributed, event_id=0):
-                if o.verdict in KINDS:
-                    bucket = min(len(o.supporting_outlets), 4)
-                    support[(o.verdict, bucket, (event.id, o.outlet, o.fact_id, o.verdict) in gold_v)] += 1
+        gold_v = set(verdicts(gold))
         for name, states in ways.items():
             states = {a: {f: s for f, s in d.items() if s != "absent"} for a, d in states.items()}
-            scores = ev.verdict_scores(gold_v, verdicts(states))
+            made = verdicts(states)
+            scores = ev.verdict_scores(gold_v, set(made))
+            if name == "matcher":
+                for k, o in made.items():
+                    if o.verdict in KINDS:
+                        support[(o.verdict, min(len(o.supporting_outlets), 4), k in gold_v)] += 1
             for v in KINDS:
                 for k in ("tp", "fp", "fn"):
                     totals[(name, v, k)] += scores[v][k]

@@ -89,35 +89,28 @@ class Parse:
 _VG = ("PP", "Pv", "Pg", "I", "TO", "VJ", "PF", "Pa")
 
 
-def heads(p: Parse, w: int) -> set[int]:
-    """w and the heads it modifies: adjectives, nouns as modifiers, determiners and
-    possessives, proper-noun chains, coordination."""
+def _closure(p: Parse, w: int, follows) -> set[int]:
+    """w and every word reached from it over links for which follows(label, side) holds."""
     seen = {w}
     todo = [w]
     while todo:
-        x = todo.pop()
-        for v, lab, d in p.adj.get(x, ()):
-            # x modifies v (v is the head to the right): AN, A, G, D*, YS..., or coordination
-            if v in seen:
-                continue
-            if lab.startswith(("AN", "A", "G", "D", "YS", "YP", "GN")) and d == "R" or lab.startswith(("AJ", "NJ", "SJ")):
+        for v, lab, d in p.adj.get(todo.pop(), ()):
+            if v not in seen and follows(lab, d):
                 seen.add(v)
                 todo.append(v)
     return seen
 
 
+def heads(p: Parse, w: int) -> set[int]:
+    """w and the heads it modifies: adjectives, nouns as modifiers, determiners and
+    possessives, proper-noun chains (to the head on the right), coordination."""
+    return _closure(p, w, lambda lab, d: lab.startswith(("AN", "A", "G", "D", "YS", "YP", "GN")) and d == "R"
+                    or lab.startswith(("AJ", "NJ", "SJ")))
+
+
 def verb_group(p: Parse, v: int) -> set[int]:
-    seen = {v}
-    todo = [v]
-    while todo:
-        x = todo.pop()
-        for y, lab, d in p.adj.get(x, ()):
-            if y in seen:
-                continue
-            if lab.startswith(_VG) and (d == "R" or lab.startswith("VJ")):
-                seen.add(y)
-                todo.append(y)
-    return seen
+    """v and its auxiliaries' participles, infinitives after modals, coordinated verbs."""
+    return _closure(p, v, lambda lab, d: lab.startswith(_VG) and (d == "R" or lab.startswith("VJ")))
 
 
 def object_nps(p: Parse, v: int) -> set[int]:
