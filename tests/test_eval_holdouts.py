@@ -100,6 +100,8 @@ SETS = [
     HeldOut("facts_eval_holdout44.yaml", "ss", _written("twenty-fourth"), _before(43)),
     HeldOut("facts_eval_holdout45.yaml", "tt", _written("twenty-fourth"), _before(45)),
     HeldOut("facts_eval_holdout46.yaml", "uu", _written("twenty-fourth"), _before(45)),
+    HeldOut("facts_eval_holdout47.yaml", "vv", _written("twenty-fourth"), _before(47)),
+    HeldOut("facts_eval_holdout48.yaml", "ww", _written("twenty-fourth"), _before(47)),
 ]
 
 
