@@ -245,7 +245,10 @@ def _head(view: dict) -> list[str]:
 def _state_cell(f: dict | None) -> str:
     if f is None:
         return STATE_WORDS["absent"]
-    return f["verdict"].upper() if f.get("verdict") else STATE_WORDS[f["state"]]
+    if f.get("verdict"):
+        return f["verdict"].upper()
+    # a rescue by the second opinion: carried, the actor not judged (action_model.py)
+    return f"carried (model {f['model']:.2f})" if f.get("model") is not None else STATE_WORDS[f["state"]]
 
 
 def _matrix(view: dict) -> tuple[list[dict], list[str]]:

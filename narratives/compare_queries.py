@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .action_model import rescued_score
 from .compare import STATE_RANK, OutletCoverage, Profile, outlet_profiles
 from .event_queries import event_detail
 from .models import (
@@ -171,7 +172,8 @@ def event_comparison(s: Session, event_id: int) -> dict | None:
         best = facts.get(m.fact_id)
         if best is None or STATE_RANK[m.state] > STATE_RANK[best["state"]]:
             facts[m.fact_id] = {"state": m.state, "sentence": m.sentence, "article_id": m.article_id,
-                                "cues": m.cues, "verdict": None, "confidence": None, "evidence": []}
+                                "cues": m.cues, "model": rescued_score(m.action_term), "verdict": None,
+                                "confidence": None, "evidence": []}
     names = dict(s.execute(select(OutletRow.id, OutletRow.name)).all())
     for v in verdicts:
         o = outlets.setdefault(v["outlet"], {"outlet": v["outlet"], "outlet_name": names.get(v["outlet"], v["outlet"]),

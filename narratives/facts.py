@@ -622,7 +622,28 @@ class FactMatcher:
         ]
         if any(self._rival_ids.get(f, frozenset()) & named for f in named):
             found = self._whose_action(scanned, found)
+        if self.catalogue.second_opinion is not None:
+            found = self._second_opinion(scanned, found)
         return found
+
+    def _second_opinion(self, scanned: list[Scanned], found: list[list[Mention]]) -> list[list[Mention]]:
+        """The trained model's veto and rescue (``action_model``), for the facts without an
+        actor that it knows: for them, carrying the action is the whole state, so a rescued
+        mention is ``attributed`` (carried); its action term reads "(model 0.93)"."""
+        from .action_model import rescue_term, shipped_model
+
+        veto, rescue = self.catalogue.second_opinion or (0.0, 1.0)
+        model = shipped_model()
+        position = {f: k for k, f in enumerate(self.catalogue.ids())}
+        judged = {f.id for f in self.catalogue.facts if not f.actor}  # an actor is the rules' call
+        out = []
+        for scan, probs, mentions in zip(scanned, model.article_scores([s.sentences for s in scanned]), found,
+                                         strict=True):
+            kept, rescues = model.review({f: p for f, p in probs.items() if f in judged}, mentions, veto, rescue)
+            kept += [Mention(f, "attributed", k, scan.sentences[k], rescue_term(p), None, None,
+                             scan.infos[k].cues) for f, k, p in rescues]
+            out.append(sorted(kept, key=lambda m: (m.sentence_index, position[m.fact_id])))
+        return out
 
     def _whose_action(self, scanned: list[Scanned], found: list[list[Mention]]) -> list[list[Mention]]:
         """Where the event names two rival perpetrators (Russian jets bombed the hospital,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from .config import _describe, _mapping, _Problems, _string
+from .config import _describe, _mapping, _Problems, _scalar, _string
 from .errors import ConfigError
 from .terms import TermError, covers, first_words, parse_term, term_key
 
@@ -120,6 +120,9 @@ class FactCatalogue:
     # perpetrators that are no fact's actor ("Turkish drones", "coalition jets"): a sentence
     # naming one carries no agentless mention
     other_actors: tuple[str, ...] = ()
+    # (veto, rescue) thresholds of the trained second opinion on actions (action_model.py);
+    # None: the rules decide alone
+    second_opinion: tuple[float, float] | None = None
 
     @cached_property
     def _by_id(self) -> dict[str, Fact]:
@@ -150,7 +153,9 @@ TOP_KEYS = {
     "vehicles": False,
     "attacks": False,
     "generic": False,
+    "second_opinion": False,
 }
+SECOND_OPINION_KEYS = {"veto": True, "rescue": True}
 FACT_KEYS = {
     "id": True,
     "label": True,
@@ -412,9 +417,34 @@ def parse_facts_yaml(text: str, path: str = "facts.yaml") -> FactCatalogue:
             if tnode.value not in names:
                 p.add(tnode, key, f"topic {tnode.value!r} is not one of theatres: ({', '.join(names)})",
                       f"use one of those slugs, or add 'theatres: {{{tnode.value}: [places, parties]}}'")
+    opinion = _second_opinion(p, top["second_opinion"]) if "second_opinion" in top else None
     if p.items:
         raise ConfigError(p.items)
-    return FactCatalogue(facts=tuple(facts), path=path, theatres=tuple(theatres), **shared)
+    return FactCatalogue(facts=tuple(facts), path=path, theatres=tuple(theatres), second_opinion=opinion,
+                         **shared)
+
+
+def _second_opinion(p: _Problems, node: yaml.Node) -> tuple[float, float] | None:
+    """``second_opinion: {veto: 0.1, rescue: 0.8}``: two probabilities, veto below rescue."""
+    fields = _mapping(p, node, "second_opinion", SECOND_OPINION_KEYS)
+    values = {}
+    for name, example in (("veto", 0.1), ("rescue", 0.8)):
+        vnode = fields.get(name)
+        if vnode is None:
+            continue  # reported as missing
+        value = _scalar(vnode) if isinstance(vnode, yaml.ScalarNode) else None
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            p.add(vnode, f"second_opinion.{name}", f"expected a probability from 0 to 1, got {_describe(vnode)}",
+                  f"write e.g. '{name}: {example}'")
+        else:
+            values[name] = float(value)
+    if len(values) != 2:
+        return None
+    if values["veto"] >= values["rescue"]:
+        p.add(node, "second_opinion", f"veto ({values['veto']}) must be below rescue ({values['rescue']})",
+              "e.g. 'second_opinion: {veto: 0.1, rescue: 0.8}'")
+        return None
+    return values["veto"], values["rescue"]
 
 
 def default_facts_path() -> Path:

@@ -83,7 +83,7 @@ if TYPE_CHECKING:
 OK_OUTCOMES = ("ok", "not_modified", "unchanged")
 FAILED_OUTCOMES = ("error", "gone")
 _CODE = ("compare.py", "omissions.py", "cluster_state.py", "compare_stale.py", "facts.py", "facts_config.py", "terms.py", "roles.py", "claims.py",
-         "text.py", "thin.py")
+         "text.py", "thin.py", "action_model.py", "action_model.npz")
 
 V_ARTICLES = table("v_articles", column("article_id"), column("outlet"), column("title"), column("summary"),
                    column("full_text"), column("thin", Boolean), column("published_at", DateTime),
@@ -154,9 +154,9 @@ def code_version() -> str:
 
 
 def catalogue_digest(catalogue: Any) -> str:
-    """A digest of the facts and shared vocabularies (not the file's comments or layout)."""
-    content = {"facts": [dataclasses.asdict(f) for f in catalogue.facts],
-               **{k: list(getattr(catalogue, k, ())) for k in ("cues", "references", "blame", "exclude")}}
+    """A digest of everything facts.yaml says (facts, shared vocabularies, theatres, the
+    second opinion's thresholds), not of its comments, layout or path."""
+    content = {k: v for k, v in dataclasses.asdict(catalogue).items() if k != "path"}
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 

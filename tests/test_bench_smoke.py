@@ -148,3 +148,15 @@ def test_bench_fulltext_quick_round_checks_every_page():
     assert re.search(r"fulltext command end to end >= 0\.8x raw trafilatura \(pages/s\)\s+\d+\.\d\dx\s+"
                      r"(met|MISSED)$", proc.stdout, re.M), proc.stdout
     assert "Traceback" not in proc.stderr, proc.stderr
+
+
+# --- bench_second_opinion.py ------------------------------------------------------------
+
+
+def test_bench_second_opinion_times_both_matchers_on_the_same_events():
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_second_opinion.py"), "--rounds", "2",
+                           "--sets", "0"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "37 events, 174 articles" in out, out
+    assert out.count(" / ") == 2 and "rules + model" in out and "ratio " in out, out

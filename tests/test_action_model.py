@@ -1,0 +1,258 @@
+"""The trained second opinion on actions: narratives/action_model.py and facts.yaml's
+``second_opinion`` key.
+
+The shipped model file is checked against the training script and the labelled sets it was
+trained on; veto and rescue are checked through small catalogues written here, so that a
+test names its own rule terms, and end to end through a real store. Sentences are invented.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+
+import numpy as np
+import pytest
+from conftest import REPO
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_eval_facts import NO_ACTOR
+from test_omissions import ARTICLES, CATALOGUE, cluster, compare, event_of, import_articles, invoke, verdicts
+
+from narratives.action_model import MODEL_PATH, ActionModel, rescue_term, rescued_score, shipped_model
+from narratives.errors import ConfigError
+from narratives.facts import FactMatcher, load_facts, parse_facts_yaml
+from narratives.omissions import catalogue_digest
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+try:
+    import train_action_model as tam
+finally:
+    sys.path.remove(str(REPO / "benchmarks"))
+
+ON = "second_opinion: {veto: 0.1, rescue: 0.8}\n"
+# Rules that know one word each, so the model has something to add and something to refuse.
+SMALL = """\
+facts:
+  - id: displacement
+    label: People displaced
+    description: People flee.
+    action: [flee, leave]
+  - id: russian_airstrikes
+    label: Russian airstrikes
+    description: Russian aircraft bomb a place.
+    actor: [Russia, Russian]
+    action: [strike]
+"""
+LEFT = "Hundreds of families packed their belongings and left the town on foot."
+TEACHERS = "A strike by teachers closed the schools of the town on Monday."
+TRIP = "The delegation will leave for Geneva on Monday."
+
+
+# ----------------------------------------------------------------------------- the file
+
+
+def test_the_file_holds_arrays_only_for_the_labelled_facts_without_an_actor():
+    with np.load(MODEL_PATH, allow_pickle=False) as arrays:  # no pickled objects: would raise
+        assert set(arrays.files) == {"facts", "coef", "intercept", "word_vocabulary", "word_idf",
+                                     "char_vocabulary", "char_idf", "info"}
+        assert arrays["coef"].shape == (len(arrays["facts"]), len(arrays["word_vocabulary"])
+                                        + len(arrays["char_vocabulary"]))
+    model = shipped_model()
+    assert set(model.facts) == NO_ACTOR  # whose strike it was is the rules' call
+    assert model.info["trained_on"] == "benchmarks/data sets 0-40"  # 41 and later stay blind to it
+
+
+@pytest.fixture(scope="module")
+def retrained():
+    """The training script's arrays for sets 0-40, made again here (about a minute)."""
+    return tam.train([tam.ev.load_eval(tam.set_file(n)) for n in range(41)], "benchmarks/data sets 0-40")
+
+
+def test_the_training_script_makes_the_shipped_file_again(retrained):
+    with np.load(MODEL_PATH, allow_pickle=False) as shipped:
+        for name in ("facts", "word_vocabulary", "char_vocabulary", "info"):
+            assert (shipped[name] == retrained[name]).all(), name
+        for name in ("word_idf", "char_idf", "intercept"):
+            np.testing.assert_allclose(shipped[name], retrained[name], rtol=1e-5)
+        # float16 weights; another BLAS may move a weight by its last bit
+        np.testing.assert_allclose(shipped["coef"].astype(float), retrained["coef"].astype(float), atol=2e-2)
+
+
+def test_the_vectorizers_read_from_the_file_weigh_text_as_the_fitted_ones(tmp_path):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    data = tam.ev.load_eval(tam.set_file(0))
+    np.savez_compressed(tmp_path / "m.npz", **tam.train([data], "set 0"))
+    model = ActionModel.load(tmp_path / "m.npz")
+    sentences = [s for a in data.articles for s in a.sentences]
+    probe = [LEFT, TEACHERS, "Russian jets struck the bakery.", "", "Ариха", *sentences[:50]]
+    for rebuilt, params, min_df in ((model.word, tam.WORD, 2), (model.char, tam.CHAR, 3)):
+        fitted = TfidfVectorizer(min_df=min_df, **params).fit(sentences)
+        assert (abs(rebuilt.transform(probe) - fitted.transform(probe)) > 1e-6).nnz == 0
+
+
+def test_scores_are_probabilities_per_sentence_and_fact():
+    model = shipped_model()
+    probs = model.scores([LEFT, TEACHERS, "The weather was mild."])
+    assert set(probs) == set(model.facts)
+    assert all(p.shape == (3,) and ((p >= 0) & (p <= 1)).all() for p in probs.values())
+    assert probs["displacement"][0] > 0.8 > probs["displacement"][2]
+    assert set(model.scores([])) == set(model.facts) and all(len(p) == 0 for p in model.scores([]).values())
+    per_article = model.article_scores([[LEFT], [], [TEACHERS, LEFT]])
+    assert [len(p["displacement"]) for p in per_article] == [1, 0, 2]
+    assert per_article[2]["displacement"][1] == pytest.approx(probs["displacement"][0])
+
+
+def _sklearn_scores(model: ActionModel, sentences: list[str]) -> np.ndarray:
+    """The same probabilities through scikit-learn's own transform (slower per call)."""
+    import scipy.sparse as sp
+
+    x = sp.hstack([model.word.transform(sentences), model.char.transform(sentences)]).tocsr()
+    return 1 / (1 + np.exp(-(np.asarray(x @ model.coef.T.astype(float)) + model.intercept)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(max_size=80) | st.sampled_from([LEFT, TEACHERS, TRIP, "İSTANBUL  ŞEHİR\t", "ﬁre ǅemal"]),
+                min_size=1, max_size=6))
+def test_scores_are_scikit_learns_tf_idf_for_any_text(sentences):
+    """The model weighs n-grams itself (per word, cached) to spare the per-call checks: the
+    probabilities must be what TfidfVectorizer.transform gives, for any text."""
+    model = shipped_model()
+    ours = model.scores(sentences)
+    np.testing.assert_allclose(np.column_stack([ours[f] for f in model.facts]), _sklearn_scores(model, sentences),
+                               atol=1e-9)
+
+
+# ----------------------------------------------------------------------------- veto and rescue
+
+
+def _states(catalogue_text: str, sentences: list[str]) -> dict[str, tuple[str, str]]:
+    matcher = FactMatcher(parse_facts_yaml(catalogue_text))
+    (found,) = matcher.event_mentions([sentences])
+    return {m.fact_id: (m.state, m.action_term) for m in found}
+
+
+def test_rescue_adds_a_carried_mention_the_rules_missed():
+    article = ["Ariha, Syria", LEFT]
+    assert "displacement" not in _states(SMALL, article)  # no "flee" in it
+    state, term = _states(SMALL + ON, article)["displacement"]
+    assert state == "attributed" and rescued_score(term) > 0.8
+    (found,) = FactMatcher(parse_facts_yaml(SMALL + ON)).event_mentions([article])
+    (m,) = [m for m in found if m.fact_id == "displacement"]
+    assert (m.sentence_index, m.sentence, m.actor_term) == (1, LEFT, None)
+
+
+def test_a_rescue_keeps_the_sentences_cues():
+    claimed = "Hundreds of families allegedly packed their belongings and left the town on foot."
+    (found,) = FactMatcher(parse_facts_yaml(SMALL + ON)).event_mentions([[claimed]])
+    assert [m.cues for m in found if m.fact_id == "displacement"] == [("allegedly",)]
+
+
+def test_veto_drops_a_rule_mention_the_model_refuses():
+    article = ["Ariha, Syria", TRIP]
+    assert _states(SMALL, article)["displacement"] == ("attributed", "leave")
+    assert shipped_model().scores([TRIP])["displacement"][0] < 0.1
+    assert "displacement" not in _states(SMALL + ON, article)
+
+
+def test_facts_with_an_actor_and_facts_the_model_does_not_know_are_left_to_the_rules():
+    # russian_airstrikes has an actor: a teachers' strike the rules take stays theirs to judge
+    assert _states(SMALL + ON, ["Ariha, Syria", TEACHERS])["russian_airstrikes"] == ("agentless", "strike")
+    # a known id given an actor by this catalogue is not the fact the model learnt
+    with_actor = SMALL.replace("description: People flee.", "description: People flee.\n    actor: [Army]")
+    assert _states(with_actor + ON, ["Ariha, Syria", TRIP])["displacement"] == ("agentless", "leave")
+    assert "displacement" not in _states(with_actor + ON, ["Ariha, Syria", LEFT])
+    renamed = SMALL.replace("id: displacement", "id: people_leaving")
+    assert "people_leaving" not in _states(renamed + ON, ["Ariha, Syria", LEFT])
+    assert _states(renamed + ON, ["Ariha, Syria", TRIP])["people_leaving"] == ("attributed", "leave")
+
+
+def test_without_the_key_the_rules_decide_alone():
+    shipped = load_facts(REPO / "facts.yaml")
+    assert shipped.second_opinion == (0.1, 0.8)  # the default catalogue turns it on
+    rules = FactMatcher(dataclasses.replace(shipped, second_opinion=None))
+    assert rules.catalogue.second_opinion is None
+    article = ["Ariha, Syria", TEACHERS, LEFT]
+    assert rules.event_mentions([article]) == [rules.mentions(article, rules.theatres(rules.scan(article)))]
+
+
+@given(st.floats(min_value=0, max_value=1))
+def test_a_rescued_term_gives_back_its_probability(p):
+    assert rescued_score(rescue_term(p)) == pytest.approx(round(p, 2))
+
+
+@pytest.mark.parametrize("term", ["strike", "(model x)", "", None, "model 0.5", "(model 0.5"])
+def test_rule_terms_are_no_rescue(term):
+    assert rescued_score(term) is None
+
+
+# ----------------------------------------------------------------------------- facts.yaml
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("{veto: 0.1}", "test.yaml:11: second_opinion.rescue: missing. Fix: add 'rescue:'"),
+    ("{veto: 0.1, rescue: 1.5}", "test.yaml:11: second_opinion.rescue: expected a probability from 0 to 1"),
+    ("{veto: yes, rescue: 0.8}", "second_opinion.veto: expected a probability from 0 to 1"),
+    ("{veto: 0.9, rescue: 0.8}", "second_opinion: veto (0.9) must be below rescue (0.8)"),
+    ("{veto: 0.1, rescue: 0.8, vetoo: 1}", "second_opinion.vetoo: unknown key. Fix: rename or remove it"),
+    ("on", "second_opinion: expected a mapping"),
+])
+def test_a_bad_second_opinion_is_named_with_its_line_and_fix(value, message):
+    with pytest.raises(ConfigError) as err:
+        parse_facts_yaml(SMALL + f"second_opinion: {value}\n", "test.yaml")
+    assert message in str(err.value)
+    assert "Fix:" in str(err.value)
+
+
+def test_the_digest_follows_everything_the_catalogue_says():
+    base = parse_facts_yaml(SMALL)
+    digests = {catalogue_digest(c) for c in (
+        base, parse_facts_yaml(SMALL + ON), parse_facts_yaml(SMALL + "second_opinion: {veto: 0.2, rescue: 0.8}\n"),
+        dataclasses.replace(base, other_actors=("Turkish",)), dataclasses.replace(base, theatres=(("syria", ("Idlib",)),)))}
+    assert len(digests) == 5
+    assert catalogue_digest(dataclasses.replace(base, path="elsewhere.yaml")) == catalogue_digest(base)
+
+
+# ----------------------------------------------------------------------------- end to end
+
+
+PAVEL = ("pavel", "state-controlled", "pv-1", 6, "Velmora grain market struck by Kestrian warplanes",
+         "Kestrian warplanes bombed the grain market in Velmora on Monday, the regional governor said. "
+         "Hundreds of families packed their belongings and left Velmora on foot during the afternoon, "
+         "heading for the hills to the north. The governor said eleven people were killed at the grain "
+         "market in Velmora and asked for help from aid groups to shelter the families from the town. "
+         "Traders at the market said they had never seen fighters there.")
+
+
+def test_a_rescued_report_is_no_omission_and_shows_as_carried_by_the_model(store, tmp_path):
+    import_articles(store, tmp_path, [*ARTICLES, PAVEL])
+    cluster(store)
+    market = event_of(store, "tw-1")
+    assert event_of(store, "pv-1") == market
+    compare(store)  # the test catalogue's rules only: "left ... on foot" is no "fled"
+    assert ("pavel", "fact", "displacement", "omitted") in verdicts(store, events=(market,))
+    facts = tmp_path / "facts.yaml"
+    facts.write_text(CATALOGUE + ON, "utf-8")
+    compare(store, facts=load_facts(facts))  # a changed catalogue compares every event again
+    found = verdicts(store, events=(market,))
+    assert ("pavel", "fact", "displacement", "omitted") not in found
+    assert ("crown", "fact", "displacement", "omitted") in found  # crown says nothing of it: still omitted
+    (term,) = store.rows("SELECT action_term FROM v_fact_mentions WHERE outlet = 'pavel' AND fact_id = 'displacement'")
+    assert rescued_score(term[0]) > 0.8
+    r = invoke("compare", str(market), "--db", str(store.path), "--facts", str(facts))
+    assert r.exit_code == 0, r.output
+    assert "People displaced: carried (model " in r.output
+    as_json = json.loads(invoke("compare", str(market), "--db", str(store.path), "--facts", str(facts),
+                                "--format", "json").stdout)
+    pavel = next(o for o in as_json["outlets"] if o["outlet"] == "pavel")
+    assert pavel["facts"]["displacement"]["model"] > 0.8 and pavel["facts"]["displacement"]["verdict"] is None
+
+
+def test_the_model_loads_from_any_path(tmp_path):
+    with np.load(MODEL_PATH, allow_pickle=False) as arrays:
+        np.savez_compressed(tmp_path / "copy.npz", **dict(arrays))
+    copy = ActionModel.load(tmp_path / "copy.npz")
+    assert copy.facts == shipped_model().facts
+    assert (copy.scores([LEFT])["displacement"] == shipped_model().scores([LEFT])["displacement"]).all()
