@@ -623,19 +623,23 @@ class FactMatcher:
         if any(self._rival_ids.get(f, frozenset()) & named for f in named):
             found = self._whose_action(scanned, found)
         if self.catalogue.second_opinion is not None:
-            found = self._second_opinion(scanned, found)
+            found = self._second_opinion(scanned, found, theatres)
         return found
 
-    def _second_opinion(self, scanned: list[Scanned], found: list[list[Mention]]) -> list[list[Mention]]:
+    def _second_opinion(self, scanned: list[Scanned], found: list[list[Mention]],
+                        theatres: set[str]) -> list[list[Mention]]:
         """The trained model's veto and rescue (``action_model``), for the facts without an
         actor that it knows: for them, carrying the action is the whole state, so a rescued
-        mention is ``attributed`` (carried); its action term reads "(model 0.93)"."""
+        mention is ``attributed`` (carried); its action term reads "(model 0.93)". A fact is
+        rescued only in the wars the event is in, as the rules count it (an earthquake's dead
+        are no civilian casualties of a war; the model learnt from war reporting only)."""
         from .action_model import rescue_term, shipped_model
 
         veto, rescue = self.catalogue.second_opinion or (0.0, 1.0)
         model = shipped_model()
         position = {f: k for k, f in enumerate(self.catalogue.ids())}
-        judged = {f.id for f in self.catalogue.facts if not f.actor}  # an actor is the rules' call
+        judged = {f.id for f in self.catalogue.facts if not f.actor  # an actor is the rules' call
+                  and (not f.topics or not self.catalogue.theatres or set(f.topics) & theatres)}
         out = []
         for scan, probs, mentions in zip(scanned, model.article_scores([s.sentences for s in scanned]), found,
                                          strict=True):
