@@ -242,6 +242,11 @@ def _head(view: dict) -> list[str]:
     return lines
 
 
+def _by_model(evidence: dict) -> str:
+    """" (model 0.83)" after an evidence sentence only the trained second opinion found."""
+    return f" (model {evidence['model']:.2f})" if evidence.get("model") is not None else ""
+
+
 def _state_cell(f: dict | None) -> str:
     if f is None:
         return STATE_WORDS["absent"]
@@ -284,7 +289,8 @@ def _print_event(view: dict, console: Console) -> None:
                 line += f' — "{f["sentence"]}"' + (f" (cues: {f['cues']})" if f["cues"] else "")
             console.print(escape(line), highlight=False)
             for ev in f["evidence"]:
-                console.print(escape(f'      {ev["outlet"]} #{ev["article_id"]}: "{ev["sentence"]}"'), highlight=False)
+                console.print(escape(f'      {ev["outlet"]} #{ev["article_id"]}: "{ev["sentence"]}"{_by_model(ev)}'),
+                              highlight=False)
         for c in o["missing_claims"]:
             console.print(escape(f"  ✗ lacks claim {c['number']} ({', '.join(c['outlets'])}; {c['verdict']}): "
                                  f'"{c["label"]}"'), highlight=False)
@@ -312,7 +318,8 @@ def _markdown(view: dict) -> str:
         for fact_id, f in sorted(o["facts"].items()):
             parts.append(f"- **{labels.get(fact_id, fact_id)}**: {_state_cell(f)}"
                          + (f' — "{f["sentence"]}"' if f["sentence"] else ""))
-            parts += [f'  - {ev["outlet"]} #{ev["article_id"]}: "{ev["sentence"]}"' for ev in f["evidence"]]
+            parts += [f'  - {ev["outlet"]} #{ev["article_id"]}: "{ev["sentence"]}"{_by_model(ev)}'
+                      for ev in f["evidence"]]
         for c in o["missing_claims"]:
             parts.append(f'- lacks claim {c["number"]} ({", ".join(c["outlets"])}): "{c["label"]}"')
             parts += [f'  - {x["outlet"]} #{x["article_id"]}: "{x["sentence"]}"' for x in c["sentences"]]

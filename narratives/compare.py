@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from .action_model import rescued_score
+
 State = Literal["attributed", "agentless", "absent"]
 Verdict = Literal["omitted", "agentless", "not_covered", "unknown", "thin"]
 Kind = Literal["fact", "claim", "event"]
@@ -76,6 +78,7 @@ class Evidence:
     sentence: str
     state: str = ""  # the mention's state (attributed | agentless); "" for claims
     sentence_index: int | None = None
+    model: float | None = None  # the second opinion's probability when it rescued the mention
 
 
 @dataclass(frozen=True)
@@ -143,9 +146,12 @@ def coverage_from_mentions(outlet: str, articles: Mapping[int, Sequence[Any]], *
         for m in articles[article_id]:
             if STATE_RANK[m.state] > STATE_RANK[states.get(m.fact_id, "absent")]:
                 states[m.fact_id] = m.state
-            found.setdefault(m.fact_id, []).append(
-                Evidence(article_id, outlet, m.sentence, m.state, m.sentence_index))
-    evidence = {f: tuple(sorted(items, key=lambda e: (-STATE_RANK[e.state], e.article_id, e.sentence_index or 0)))
+            found.setdefault(m.fact_id, []).append(Evidence(
+                article_id, outlet, m.sentence, m.state, m.sentence_index,
+                rescued_score(getattr(m, "action_term", None))))
+    # a rule's sentence is quoted before one only the trained model found
+    evidence = {f: tuple(sorted(items, key=lambda e: (-STATE_RANK[e.state], e.model is not None, e.article_id,
+                                                      e.sentence_index or 0)))
                 for f, items in found.items()}
     thin = set(thin_articles)
     return OutletCoverage(outlet=outlet, articles=tuple(sorted(articles)), states=states, evidence=evidence,
@@ -167,7 +173,8 @@ def _confidence(outlet: OutletCoverage) -> str:
 
 
 def _best_per_article(outlets: Sequence[OutletCoverage], fact_id: str, states: Sequence[str]) -> tuple[Evidence, ...]:
-    """Each supporting article's best sentence for the fact (one quote per article)."""
+    """Each supporting article's best sentence for the fact (one quote per article); the
+    sentences only the trained second opinion found come last, so the quote is a rule's."""
     chosen = []
     for c in outlets:
         seen: set[int] = set()
@@ -175,7 +182,7 @@ def _best_per_article(outlets: Sequence[OutletCoverage], fact_id: str, states: S
             if e.state in states and e.article_id not in seen:
                 seen.add(e.article_id)
                 chosen.append(e)
-    return tuple(chosen)
+    return tuple(sorted(chosen, key=lambda e: e.model is not None))
 
 
 def event_verdicts(event_outlets: Mapping[str, OutletCoverage], *, min_support: int = 2,

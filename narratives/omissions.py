@@ -580,7 +580,8 @@ def _write(s: Session, r: _Result, ctx: _Context) -> None:
 def omission_row(o: Omission, claim_ids: dict[int, int], run_id: int) -> dict:
     """An ``omissions`` row for a verdict (claim numbers mapped to ``claims.id``)."""
     evidence = [{"article_id": e.article_id, "outlet": e.outlet, "sentence": e.sentence,
-                 **({"state": e.state} if e.state else {})} for e in o.evidence]
+                 **({"state": e.state} if e.state else {}), **({"model": e.model} if e.model is not None else {})}
+                for e in o.evidence]
     first = o.evidence[0] if o.evidence else None
     return {"event_id": o.event_id, "outlet_id": o.outlet, "kind": o.kind, "fact_id": o.fact_id,
             "claim_id": claim_ids.get(o.claim_id) if o.claim_id is not None else None,

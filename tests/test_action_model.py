@@ -266,6 +266,13 @@ def test_a_rescued_report_is_no_omission_and_shows_as_carried_by_the_model(store
                                 "--format", "json").stdout)
     pavel = next(o for o in as_json["outlets"] if o["outlet"] == "pavel")
     assert pavel["facts"]["displacement"]["model"] > 0.8 and pavel["facts"]["displacement"]["verdict"] is None
+    # the omission it supports quotes the rules' sentences first and marks the model's
+    crown = next(o for o in as_json["outlets"] if o["outlet"] == "crown")["facts"]["displacement"]
+    assert crown["verdict"] == "omitted"
+    assert [e["outlet"] for e in crown["evidence"]][-1] == "pavel" and crown["evidence"][-1]["model"] > 0.8
+    assert all("model" not in e for e in crown["evidence"][:-1])
+    marked = [line for line in r.output.splitlines() if line.strip().startswith("pavel #") and "(model 0." in line]
+    assert marked and all("packed their belongings" in line for line in marked)
 
 
 def test_the_model_loads_from_any_path(tmp_path):
