@@ -70,6 +70,7 @@ def rows(data: ev.EvalSet, fact: str) -> list[tuple[str, int]]:
 
 def train(sets: Sequence[ev.EvalSet], note: str = "") -> dict[str, np.ndarray]:
     """The model's arrays, as ``ActionModel.from_arrays`` and the .npz file hold them."""
+    import scipy.sparse as sp
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -86,8 +87,6 @@ def train(sets: Sequence[ev.EvalSet], note: str = "") -> dict[str, np.ndarray]:
         y = np.array([label for _, label in pairs])
         if y.sum() < 5:  # too few examples to learn from: the rules decide alone
             continue
-        import scipy.sparse as sp
-
         x = sp.hstack([word.transform([s for s, _ in pairs]), char.transform([s for s, _ in pairs])]).tocsr()
         model = LogisticRegression(C=C, max_iter=2000, class_weight="balanced").fit(x, y)
         coef.append(model.coef_[0])

@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.orm import Session
 
+from .action_model import rescue_term
 from .cli import (
     EXIT_CONFIG,
     EXIT_FAILED,
@@ -244,7 +245,7 @@ def _head(view: dict) -> list[str]:
 
 def _by_model(evidence: dict) -> str:
     """" (model 0.83)" after an evidence sentence only the trained second opinion found."""
-    return f" (model {evidence['model']:.2f})" if evidence.get("model") is not None else ""
+    return f" {rescue_term(evidence['model'])}" if evidence.get("model") is not None else ""
 
 
 def _state_cell(f: dict | None) -> str:
@@ -253,7 +254,7 @@ def _state_cell(f: dict | None) -> str:
     if f.get("verdict"):
         return f["verdict"].upper()
     # a rescue by the second opinion: carried, the actor not judged (action_model.py)
-    return f"carried (model {f['model']:.2f})" if f.get("model") is not None else STATE_WORDS[f["state"]]
+    return f"carried {rescue_term(f['model'])}" if f.get("model") is not None else STATE_WORDS[f["state"]]
 
 
 def _matrix(view: dict) -> tuple[list[dict], list[str]]:

@@ -635,11 +635,13 @@ class FactMatcher:
         are no civilian casualties of a war; the model learnt from war reporting only)."""
         from .action_model import rescue_term, shipped_model
 
-        veto, rescue = self.catalogue.second_opinion or (0.0, 1.0)
+        veto, rescue = self.catalogue.second_opinion
         model = shipped_model()
-        position = {f: k for k, f in enumerate(self.catalogue.ids())}
-        judged = {f.id for f in self.catalogue.facts if not f.actor  # an actor is the rules' call
+        judged = {f.id for f in self.catalogue.facts if f.id in model.facts and not f.actor  # an actor is the rules'
                   and (not f.topics or not self.catalogue.theatres or set(f.topics) & theatres)}
+        if not judged:  # an event in none of the facts' wars: nothing for the model to read
+            return found
+        position = {f: k for k, f in enumerate(self.catalogue.ids())}
         out = []
         for scan, probs, mentions in zip(scanned, model.article_scores([s.sentences for s in scanned]), found,
                                          strict=True):

@@ -46,17 +46,7 @@ REPO = HERE.parents[1]
 DATA = REPO / "benchmarks" / "data"
 RANK = {"absent": 0, "agentless": 1, "attributed": 2}
 
-
-def set_file(n: int) -> Path:
-    return DATA / ("facts_eval.yaml" if n == 0 else "facts_eval_holdout.yaml" if n == 1 else f"facts_eval_holdout{n}.yaml")
-
-
-def numbers(specs: list[str]) -> list[int]:
-    out = []
-    for spec in specs:
-        lo, _, hi = spec.partition("-")
-        out += list(range(int(lo), int(hi or lo) + 1))
-    return out
+from error_split import numbers, set_file  # noqa: E402  (the same numbering of the sets)
 
 
 # ----------------------------------------------------------------------------- dump
@@ -102,20 +92,11 @@ def load_sets(sets: list[int]):
 
 
 def training_rows(data, fact: str):
-    """(sentence, label) pairs of one set for one fact: the gold evidence sentence is
-    positive; every sentence of an article without the fact is negative; the other
-    sentences of an article that carries it are left out (they may carry it too)."""
-    rows = []
-    for a in data.articles:
-        sents = a.sentences
-        g = a.gold.get(fact)
-        if g is None:
-            rows += [(s, 0) for s in sents]
-        else:
-            hit = next((s for s in sents if g.evidence in s), None)
-            if hit is not None:
-                rows.append((hit, 1))
-    return rows
+    """(sentence, label) pairs of one set for one fact, as the shipped model is trained."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import train_action_model as tam
+
+    return tam.rows(data, fact)
 
 
 class Classifiers:
