@@ -42,9 +42,9 @@ RELATED = {
     "russian_missile_strikes": r"missile|drone|shahed|weapon|strike|struck|unmanned|shelling|grenade",
     "ukrainian_strikes": r"drone|shell|strike|attack|uav|unmanned|rocket|missile|artiller|fired|firing|\brounds\b",
     "hamas_rocket_fire": r"rocket|missile|barrage|salvo",
-    "hostages": r"hostage|captive|still held",
+    "hostages": r"hostage|captive|still held|prisoner",
     "aid_blocked": r"\baid\b|truck|block|halt|crossing|deliver|convoy|suspend|paus|limit|closed|cut off|restrict|refused passage|turn(ed)? back|\bcloses\b",
-    "foreign_mercenaries": r"mercenar|foreign|wagner|contractor|legion|uighur|private (military|security)|afghan|fatemiyoun|iraqi",
+    "foreign_mercenaries": r"mercenar|foreign|western fighter|wagner|contractor|legion|uighur|private (military|security)|afghan|fatemiyoun|iraqi",
     "chemical_weapons": r"chemical|chlorine|gas|toxic|\bcs\b|chloropicrin|choking",
     "war_crimes_allegations": r"war crime|crimes? against humanity|genocide|\bicc\b|criminal court|warrant|customs of war",
 }
@@ -116,9 +116,12 @@ def check_gold_labels(data) -> Counter:
         for fact, g in a.gold.items():
             assert fact in FACT_IDS and g.state in ("attributed", "agentless"), (a.id, fact)
             assert not (fact in NO_ACTOR and g.state == "agentless"), (a.id, fact)
-            hits = [s for s in sentences if g.evidence in s]
-            assert hits, f"{a.id} {fact}: evidence {g.evidence!r} is in no sentence"
-            assert re.search(RELATED[fact], hits[0], re.I), f"{a.id} {fact}: {hits[0]!r}"
+            at = [k for k, s in enumerate(sentences) if g.evidence in s]
+            assert at, f"{a.id} {fact}: evidence {g.evidence!r} is in no sentence"
+            # A sentence that refers back ("Adam was one of four people killed", his age given
+            # earlier) passes with the sentences before it, if the label's note says why.
+            said = sentences[at[0]] if not g.note else " ".join(sentences[:at[0] + 1])
+            assert re.search(RELATED[fact], said, re.I), f"{a.id} {fact}: {sentences[at[0]]!r}"
             counts[g.state] += 1
             counts["cue"] += g.cue
         for fact, evidence in a.distractors:
@@ -263,7 +266,7 @@ def test_eval_facts_script_runs_end_to_end(tmp_path, data):
     assert {t["target"] for t in result["targets"]} == {
         f"{v} verdicts {m} >= 0.9" for v in ("omitted", "agentless") for m in ("precision", "recall")}
     assert sum(v["errors"] for v in result["error_classes"].values()) == len(result["errors"])
-    assert all(e["kind"] in ("catalogue gap", "matcher rule", "term precision") for e in result["errors"])
+    assert all(e["kind"] in ("catalogue gap", "matcher rule", "term precision", "model hold") for e in result["errors"])
     # Gold facts the catalogue lacks are named, never silently dropped.
     missing = result["catalogue"]["missing_gold_facts"]
     assert all(f in FACT_IDS for f in missing)

@@ -102,6 +102,8 @@ SETS = [
     HeldOut("facts_eval_holdout46.yaml", "uu", _written("twenty-fourth"), _before(45)),
     HeldOut("facts_eval_holdout47.yaml", "vv", _written("twenty-fourth"), _before(47)),
     HeldOut("facts_eval_holdout48.yaml", "ww", _written("twenty-fourth"), _before(47)),
+    HeldOut("facts_eval_holdout49.yaml", "xx", _written("twenty-fifth"), _before(49)),
+    HeldOut("facts_eval_holdout50.yaml", "yy", _written("twenty-fifth"), _before(49)),
 ]
 
 
