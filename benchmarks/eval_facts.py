@@ -68,7 +68,7 @@ from narratives.thin import is_thin  # noqa: E402
 DATA = REPO / "benchmarks" / "data" / "facts_eval.yaml"
 CATALOGUE = REPO / "facts.yaml"
 STATES = ("attributed", "agentless")
-RANK = {"absent": 0, "agentless": 1, "attributed": 2}
+RANK = {"absent": 0, "unresolved": 1, "agentless": 2, "attributed": 3}
 HEALTH = ("healthy", "failing", "not_collected")
 CONFLICTS = ("syria", "russia-ukraine", "israel-gaza")
 SCORED_VERDICTS = ("omitted", "agentless")
@@ -279,6 +279,7 @@ CLASS_KINDS = {
     "actor: over-attributed": "matcher rule", "spurious: other actor named": "matcher rule",
     "spurious: other theatre": "catalogue gap",
     "distractor": "term precision", "spurious": "term precision",
+    "unresolved": "model hold",
 }
 
 
@@ -311,6 +312,8 @@ def classify(article: Article, s: _Scored, gold: str, pred: str, mention_sentenc
             return set()
         return {role for _t, role, f in terms(sentences[i]) if (f in s.ids) == own}
 
+    if pred == "unresolved":  # the model read an act whose doer nobody can tell: no verdict
+        return "unresolved"
     if gold == "absent":
         if mention_sentence and any(f == s.fact and ev in mention_sentence for f, ev in article.distractors):
             return "distractor"

@@ -5,12 +5,18 @@ Usage::
     .venv/bin/python benchmarks/train_action_model.py              # sets 0-40 -> narratives/action_model.npz
     .venv/bin/python benchmarks/train_action_model.py --sets 0-40 -o /tmp/model.npz
 
-Per fact without an actor (civilian_casualties, displacement, ...), a logistic regression (C=4, classes balanced) over TF-IDF word 1-2-grams
-(min_df 2) and character 3-5-grams within words (min_df 3), both fitted once on every
-sentence of the training sets. A fact's positives are its gold evidence sentences (the
-first sentence that gives an article its state, attributed or agentless: the model judges
-the action, not the actor); its negatives are all sentences of the articles that do not
-carry it. An article's other sentences are left out: they may carry the fact too.
+Two kinds of logistic regression (C=4, classes balanced), one per fact and kind, over
+TF-IDF word 1-2-grams (min_df 2) and character 3-5-grams within words (min_df 3), both
+fitted once on every sentence of the training sets:
+
+* **action** (every fact): positives are the fact's gold evidence sentences (the first
+  sentence that gives an article its state, attributed or agentless); negatives all
+  sentences of the articles that do not carry it;
+* **attribution** (``fact/actor``, the facts with an actor): positives are the evidence
+  sentences of articles whose state is ``attributed``; negatives all sentences of the
+  articles that are ``agentless`` or do not carry it.
+
+An article's other sentences are left out: they may carry the fact too.
 
 The shipped file is trained on sets 0-40 only, so held-out sets 41 and later stay blind to
 it (benchmarks/README.md). Training takes about two minutes and is deterministic (lbfgs,
@@ -33,7 +39,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 import eval_facts as ev  # noqa: E402
 
-from narratives.action_model import CHAR, MODEL_PATH, WORD, ActionModel  # noqa: E402
+from narratives.action_model import ATTRIBUTION, CHAR, MODEL_PATH, WORD, ActionModel  # noqa: E402
 
 DATA = REPO / "benchmarks" / "data"
 C = 4.0
@@ -53,13 +59,15 @@ def numbers(spec: str) -> list[int]:
     return out
 
 
-def rows(data: ev.EvalSet, fact: str) -> list[tuple[str, int]]:
-    """(sentence, 1 if it reports the fact) for one fact over one set (see module doc)."""
+def rows(data: ev.EvalSet, fact: str, attribution: bool = False) -> list[tuple[str, int]]:
+    """(sentence, 1 if it reports the fact) for one fact over one set (see module doc).
+    ``attribution``: 1 only if it also names the fact's actor as the doer: an agent-deleted
+    article's sentences are then negatives too."""
     out = []
     for a in data.articles:
         sentences = a.sentences
         gold = a.gold.get(fact)
-        if gold is None:
+        if gold is None or attribution and gold.state == "agentless":
             out += [(s, 0) for s in sentences]
         else:
             hit = next((s for s in sentences if gold.evidence in s), None)
@@ -69,7 +77,9 @@ def rows(data: ev.EvalSet, fact: str) -> list[tuple[str, int]]:
 
 
 def train(sets: Sequence[ev.EvalSet], note: str = "") -> dict[str, np.ndarray]:
-    """The model's arrays, as ``ActionModel.from_arrays`` and the .npz file hold them."""
+    """The model's arrays, as ``ActionModel.from_arrays`` and the .npz file hold them: a row
+    per fact (does the sentence report it?), then a row per fact with an actor named
+    ``fact/actor`` (does it report it and name the fact's actor as the doer?)."""
     import scipy.sparse as sp
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -77,13 +87,11 @@ def train(sets: Sequence[ev.EvalSet], note: str = "") -> dict[str, np.ndarray]:
     everything = [s for data in sets for a in data.articles for s in a.sentences]
     word = TfidfVectorizer(min_df=2, **WORD).fit(everything)
     char = TfidfVectorizer(min_df=3, **CHAR).fit(everything)
-    # Only facts without an actor: for them "the sentence reports the action" is the whole
-    # state. Whose air strike a sentence reports is the rules' call, made with the event's
-    # other articles (facts.FactMatcher.event_mentions), which a sentence model cannot see.
-    facts = [f for f, has_actor in sets[0].facts.items() if not has_actor]
+    facts = sets[0].facts
+    heads = [(f, f, False) for f in facts] + [(f + ATTRIBUTION, f, True) for f, has_actor in facts.items() if has_actor]
     coef, intercept, trained = [], [], []
-    for fact in facts:
-        pairs = [r for data in sets for r in rows(data, fact)]
+    for name, fact, attribution in heads:
+        pairs = [r for data in sets for r in rows(data, fact, attribution)]
         y = np.array([label for _, label in pairs])
         if y.sum() < 5:  # too few examples to learn from: the rules decide alone
             continue
@@ -91,7 +99,7 @@ def train(sets: Sequence[ev.EvalSet], note: str = "") -> dict[str, np.ndarray]:
         model = LogisticRegression(C=C, max_iter=2000, class_weight="balanced").fit(x, y)
         coef.append(model.coef_[0])
         intercept.append(model.intercept_[0])
-        trained.append((fact, int(y.sum()), len(y)))
+        trained.append((name, int(y.sum()), len(y)))
     word_terms = sorted(word.vocabulary_, key=word.vocabulary_.__getitem__)
     char_terms = sorted(char.vocabulary_, key=char.vocabulary_.__getitem__)
     info = {"trained_on": note, "C": C, "min_df": {"word": 2, "char": 3},

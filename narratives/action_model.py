@@ -1,30 +1,37 @@
-"""A trained second opinion on the catalogue's actions: how likely a sentence reports a fact.
+"""A trained second opinion on the catalogue's facts: how likely a sentence reports one.
 
 Usage::
 
     model = ActionModel.load()                       # the shipped model (action_model.npz)
-    model.facts                                      # the fact ids it was trained for
-    model.scores(["Russian jets pounded Ariha."])    # {fact id: one probability per sentence}
+    model.facts                                      # its heads: fact ids, then "fact/actor" ids
+    model.scores(["Russian jets pounded Ariha."])    # {head: one probability per sentence}
     kept, rescues = model.review(model.scores(sentences), mentions, veto=0.1, rescue=0.8)  # FactMatcher's
 
-The catalogue's rules miss paraphrases without a catalogue word and take some distractors
-for reports; on blind labelled sets nearly every wrong ``omitted`` verdict came from that
-(benchmarks/README.md, "Where the blind errors are"). The model is, per fact without an
-actor (civilian_casualties, child_casualties, displacement, hostages, foreign_mercenaries,
-war_crimes_allegations), a logistic regression over TF-IDF word (1-2) and character (3-5,
-within words) n-grams, trained by ``benchmarks/train_action_model.py`` on the labelled
-evaluation sets 0-40: gold evidence sentences are positives, the sentences of articles
-that do not carry the fact negatives. For those facts, reporting the action is the whole
-state; who did an air strike stays the rules' call, made with the event's other articles:
+The catalogue's rules miss paraphrases without a catalogue word, take some distractors for
+reports, and miss some named doers; on blind labelled sets nearly every wrong verdict came
+from that (benchmarks/README.md, "Where the blind errors are"). The model holds logistic
+regressions over TF-IDF word (1-2) and character (3-5, within words) n-grams, trained by
+``benchmarks/train_action_model.py`` on the labelled evaluation sets 0-40, two kinds:
 
-* **veto**: a rule mention whose sentence scores below ``veto`` is dropped;
-* **rescue**: an article the rules found nothing of a fact in gets a mention (state
-  ``attributed``, which for these facts means carried) from its best sentence when that
-  scores above ``rescue``; its ``action_term`` reads ``(model 0.93)``.
+* per fact, **action** ("civilian_casualties"): does the sentence report the fact? Gold
+  evidence sentences are positives, the sentences of articles that do not carry it negatives;
+* per fact with an actor, **attribution** ("russian_airstrikes/actor"): does it report the
+  fact and name its actor as the doer? Positives are the evidence of ``attributed``
+  articles; negatives the sentences of agent-deleted articles and of those without it.
 
-facts.yaml turns it on (``second_opinion: {veto: 0.1, rescue: 0.8}``) for the facts the
-model knows by id and the catalogue gives no actor; without that key the rules decide alone. The file holds arrays only
-(``numpy.load(allow_pickle=False)``): no code is unpickled.
+``FactMatcher.event_mentions`` uses them as facts.yaml's ``second_opinion`` says:
+
+* facts without an actor: **veto** drops a rule mention whose sentence scores below
+  ``veto``; **rescue** gives an article the rules found nothing of the fact in a mention
+  (``attributed``, which for these facts means carried) from its best sentence when that
+  scores above ``rescue``; its ``action_term`` reads ``(model 0.93)``;
+* facts with an actor: **attribute** makes an agent-deleted article ``attributed`` when one
+  of its sentences scores above ``attribute`` for attribution (its ``actor_term`` reads
+  ``(model 0.97)``); **hold** marks an article the rules found nothing of the fact in
+  ``unresolved`` when a sentence scores above ``hold`` for the action: the model read the
+  act, nobody can say whose it is, so no verdict is made against the outlet or from it.
+
+The file holds arrays only (``numpy.load(allow_pickle=False)``): no code is unpickled.
 """
 
 from __future__ import annotations
@@ -40,6 +47,8 @@ if TYPE_CHECKING:  # numpy is imported where used: compare EVENT reads rescued_s
     import numpy as np
 
 MODEL_PATH = Path(__file__).resolve().parent / "action_model.npz"
+#: A fact's attribution head is named ``fact id + ATTRIBUTION``.
+ATTRIBUTION = "/actor"
 #: How the n-grams are read: the same at training and at use (train_action_model.py).
 WORD = {"ngram_range": (1, 2), "sublinear_tf": True}
 CHAR = {"analyzer": "char_wb", "ngram_range": (3, 5), "sublinear_tf": True}
@@ -108,10 +117,11 @@ class _Part:
 
 @dataclass(frozen=True)
 class ActionModel:
-    """Per fact, a linear model over two TF-IDF vectorizers' features (see module doc)."""
+    """Per head (fact or ``fact/actor``), a linear model over two TF-IDF vectorizers'
+    features (see module doc)."""
 
-    facts: tuple[str, ...]
-    coef: np.ndarray  # (facts, features): word features first, then character features
+    facts: tuple[str, ...]  # the heads: "civilian_casualties", ..., "russian_airstrikes/actor", ...
+    coef: np.ndarray  # (heads, features): word features first, then character features
     intercept: np.ndarray  # (facts,)
     word: Any  # sklearn TfidfVectorizer, rebuilt from the file's vocabulary and idf
     char: Any
@@ -138,7 +148,7 @@ class ActionModel:
         return _Part(self.word, self.coef[:, :n]), _Part(self.char, self.coef[:, n:])
 
     def scores(self, sentences: Sequence[str]) -> dict[str, np.ndarray]:
-        """Each fact's probability for each sentence."""
+        """Each head's probability for each sentence."""
         import numpy as np
 
         if not sentences:

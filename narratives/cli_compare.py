@@ -49,7 +49,7 @@ from .report import cell, emit, plain
 from .store import db_url
 from .storefile import sqlite_database, utcnow
 
-STATE_WORDS = {"attributed": "attributed", "agentless": "agentless", "absent": "—"}
+STATE_WORDS = {"attributed": "attributed", "agentless": "agentless", "unresolved": "unresolved", "absent": "—"}
 EVENT_VERDICTS = {"not_covered": "published nothing on this event while its feeds worked (not covered)",
                   "unknown": "published nothing on it, but its feeds were failing or not yet collected "
                              "then (unknown: not an omission)"}
@@ -253,8 +253,12 @@ def _state_cell(f: dict | None) -> str:
         return STATE_WORDS["absent"]
     if f.get("verdict"):
         return f["verdict"].upper()
-    # a rescue by the second opinion: carried, the actor not judged (action_model.py)
-    return f"carried {rescue_term(f['model'])}" if f.get("model") is not None else STATE_WORDS[f["state"]]
+    if f.get("model") is None:
+        return STATE_WORDS[f["state"]]
+    # the second opinion's (action_model.py): a hold is unresolved, a doer it found is
+    # attributed, a rescue (of a fact without an actor) carried
+    word = "unresolved" if f["state"] == "unresolved" else "attributed" if f.get("actor_by_model") else "carried"
+    return f"{word} {rescue_term(f['model'])}"
 
 
 def _matrix(view: dict) -> tuple[list[dict], list[str]]:

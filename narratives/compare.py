@@ -47,7 +47,7 @@ from typing import Any, Literal
 
 from .action_model import rescued_score
 
-State = Literal["attributed", "agentless", "absent"]
+State = Literal["attributed", "agentless", "unresolved", "absent"]
 Verdict = Literal["omitted", "agentless", "not_covered", "unknown", "thin"]
 Kind = Literal["fact", "claim", "event"]
 # healthy: published in the window, feeds fine; partial: published, but a feed failed all
@@ -59,7 +59,7 @@ Confidence = Literal["high", "low"]
 
 VERDICTS: tuple[str, ...] = ("omitted", "agentless", "not_covered", "unknown", "thin")
 KINDS: tuple[str, ...] = ("fact", "claim", "event")
-STATE_RANK = {"absent": 0, "agentless": 1, "attributed": 2}
+STATE_RANK = {"absent": 0, "unresolved": 1, "agentless": 2, "attributed": 3}
 CARRIED = ("attributed", "agentless")
 #: Outlets whose editorial line a state sets, against those it does not (``unknown`` is in neither).
 STATE_AFFILIATIONS = frozenset({"state-controlled", "state-affiliated"})
@@ -76,7 +76,7 @@ class Evidence:
     article_id: int
     outlet: str
     sentence: str
-    state: str = ""  # the mention's state (attributed | agentless); "" for claims
+    state: str = ""  # the mention's state (attributed | agentless | unresolved); "" for claims
     sentence_index: int | None = None
     model: float | None = None  # the second opinion's probability when it rescued the mention
 
@@ -148,7 +148,7 @@ def coverage_from_mentions(outlet: str, articles: Mapping[int, Sequence[Any]], *
                 states[m.fact_id] = m.state
             found.setdefault(m.fact_id, []).append(Evidence(
                 article_id, outlet, m.sentence, m.state, m.sentence_index,
-                rescued_score(getattr(m, "action_term", None))))
+                rescued_score(getattr(m, "action_term", None)) or rescued_score(getattr(m, "actor_term", None))))
     # a rule's sentence is quoted before one only the trained model found
     evidence = {f: tuple(sorted(items, key=lambda e: (-STATE_RANK[e.state], e.model is not None, e.article_id,
                                                       e.sentence_index or 0)))
@@ -362,6 +362,8 @@ def outlet_profiles(events: Iterable[Mapping[str, OutletCoverage]], facts: Seque
             naming = sum(s == "attributed" for s in states.values())
             for x in covering:
                 own = states[x.outlet]
+                if own == "unresolved":
+                    continue  # the model read the act, nobody can tell whose: not judged, as in fact_verdicts
                 if carrying - (own in CARRIED) < min_support or naming - (own == "attributed") < 1:
                     continue  # as in fact_verdicts: others carried it, and one of them named the actor
                 row = counts.setdefault((x.outlet, fact), [0, 0, 0, 0])

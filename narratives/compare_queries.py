@@ -172,7 +172,8 @@ def event_comparison(s: Session, event_id: int) -> dict | None:
         best = facts.get(m.fact_id)
         if best is None or STATE_RANK[m.state] > STATE_RANK[best["state"]]:
             facts[m.fact_id] = {"state": m.state, "sentence": m.sentence, "article_id": m.article_id,
-                                "cues": m.cues, "model": rescued_score(m.action_term), "verdict": None,
+                                "cues": m.cues, "model": rescued_score(m.actor_term) or rescued_score(m.action_term),
+                                "actor_by_model": rescued_score(m.actor_term) is not None, "verdict": None,
                                 "confidence": None, "evidence": []}
     names = dict(s.execute(select(OutletRow.id, OutletRow.name)).all())
     for v in verdicts:

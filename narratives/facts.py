@@ -112,8 +112,8 @@ __all__ = [
     "parse_facts_yaml",
 ]
 
-State = Literal["attributed", "agentless", "absent"]
-STATE_RANK: dict[str, int] = {"absent": 0, "agentless": 1, "attributed": 2}
+State = Literal["attributed", "agentless", "unresolved", "absent"]
+STATE_RANK: dict[str, int] = {"absent": 0, "unresolved": 1, "agentless": 2, "attributed": 3}
 
 #: How many words into a sentence a back-reference may start ("On Tuesday, its jets ...").
 REFERENCE_WINDOW = 5
@@ -186,7 +186,7 @@ class Mention:
     """One sentence that carries a fact's action: the evidence for an article's state."""
 
     fact_id: str
-    state: Literal["attributed", "agentless"]
+    state: Literal["attributed", "agentless", "unresolved"]  # unresolved: only the model read it (hold)
     sentence_index: int  # index into the sentences given
     sentence: str  # verbatim
     action_term: str  # the catalogue term that matched, as written in facts.yaml
@@ -628,28 +628,73 @@ class FactMatcher:
 
     def _second_opinion(self, scanned: list[Scanned], found: list[list[Mention]],
                         theatres: set[str]) -> list[list[Mention]]:
-        """The trained model's veto and rescue (``action_model``), for the facts without an
-        actor that it knows: for them, carrying the action is the whole state, so a rescued
-        mention is ``attributed`` (carried); its action term reads "(model 0.93)". A fact is
-        rescued only in the wars the event is in, as the rules count it (an earthquake's dead
-        are no civilian casualties of a war; the model learnt from war reporting only)."""
-        from .action_model import rescue_term, shipped_model
+        """The trained model's say (``action_model``; thresholds in facts.yaml), for the facts
+        it knows in the wars the event is in, as the rules count them (an earthquake's dead
+        are no civilian casualties of a war; the model learnt from war reporting only):
 
-        veto, rescue = self.catalogue.second_opinion
+        * without an actor, carrying the action is the whole state: a mention whose sentence
+          scores below ``veto`` is dropped; an article without one gets an ``attributed``
+          (carried) mention when a sentence scores above ``rescue`` ("(model 0.93)");
+        * with an actor: an agent-deleted article whose best sentence scores above
+          ``attribute`` for naming the doer becomes ``attributed`` (actor "(model 0.97)");
+          an article without a mention whose best sentence scores above ``hold`` for the
+          action, the rules having read no rival fact's act there, gets an ``unresolved``
+          one: no verdict against the outlet, none from it."""
+        from .action_model import ATTRIBUTION, rescue_term, shipped_model
+
+        opinion = self.catalogue.second_opinion
         model = shipped_model()
-        judged = {f.id for f in self.catalogue.facts if f.id in model.facts and not f.actor  # an actor is the rules'
-                  and (not f.topics or not self.catalogue.theatres or set(f.topics) & theatres)}
-        if not judged:  # an event in none of the facts' wars: nothing for the model to read
+        in_war = [f for f in self.catalogue.facts
+                  if f.id in model.facts and (not f.topics or not self.catalogue.theatres or set(f.topics) & theatres)]
+        judged = {f.id for f in in_war if not f.actor}
+        whose = {f.id for f in in_war if f.actor and f.id + ATTRIBUTION in model.facts} if opinion.attribute else set()
+        held = {f.id for f in in_war if f.actor} if opinion.hold else set()
+        if not judged | whose | held:  # an event in none of the facts' wars: nothing for the model to read
             return found
         position = {f: k for k, f in enumerate(self.catalogue.ids())}
         out = []
         for scan, probs, mentions in zip(scanned, model.article_scores([s.sentences for s in scanned]), found,
                                          strict=True):
-            kept, rescues = model.review({f: p for f, p in probs.items() if f in judged}, mentions, veto, rescue)
+            kept, rescues = model.review({f: p for f, p in probs.items() if f in judged}, mentions,
+                                         opinion.veto, opinion.rescue)
             kept += [Mention(f, "attributed", k, scan.sentences[k], rescue_term(p), None, None,
                              scan.infos[k].cues) for f, k, p in rescues]
+            kept += self._whose_and_held(scan, probs, mentions, whose, held)
             out.append(sorted(kept, key=lambda m: (m.sentence_index, position[m.fact_id])))
         return out
+
+    def _whose_and_held(self, scan: Scanned, probs: dict, mentions: list[Mention], whose: set[str],
+                        held: set[str]) -> list[Mention]:
+        """The attributed mentions ``attribute`` adds to an agent-deleted article, and the
+        unresolved ones ``hold`` adds to one without a mention (``_second_opinion``)."""
+        from .action_model import ATTRIBUTION, rescue_term
+
+        opinion = self.catalogue.second_opinion
+        states: dict[str, set[str]] = {}
+        by_sentence: dict[tuple[str, int], Mention] = {}
+        for m in mentions:
+            states.setdefault(m.fact_id, set()).add(m.state)
+            by_sentence.setdefault((m.fact_id, m.sentence_index), m)
+        added = []
+        for f in sorted(whose):
+            if states.get(f) == {"agentless"}:
+                p = probs[f + ATTRIBUTION]
+                k = int(p.argmax())
+                if p[k] > opinion.attribute:
+                    rule = by_sentence.get((f, k))
+                    added.append(Mention(f, "attributed", k, scan.sentences[k],
+                                         rule.action_term if rule else rescue_term(float(probs[f][k])),
+                                         rescue_term(float(p[k])), "sentence", scan.infos[k].cues))
+        for f in sorted(held - states.keys()):
+            p = probs[f].copy()
+            # not where the rules read a rival's act (the same act, another actor): whose it
+            # is is known ("the market was bombed" beside reports naming only government jets)
+            p[[m.sentence_index for m in mentions if m.fact_id in self._rival_ids.get(f, ())]] = 0.0
+            k = int(p.argmax()) if len(p) else -1
+            if k >= 0 and p[k] > opinion.hold:
+                added.append(Mention(f, "unresolved", k, scan.sentences[k], rescue_term(float(p[k])), None, None,
+                                     scan.infos[k].cues))
+        return added
 
     def _whose_action(self, scanned: list[Scanned], found: list[list[Mention]]) -> list[list[Mention]]:
         """Where the event names two rival perpetrators (Russian jets bombed the hospital,

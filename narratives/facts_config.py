@@ -97,6 +97,21 @@ class Fact:
 
 
 @dataclass(frozen=True)
+class SecondOpinion:
+    """Thresholds of the trained second opinion (``narratives.action_model``; facts.yaml's
+    ``second_opinion:``). For the facts without an actor: a rule mention scoring below
+    ``veto`` is dropped, an article scoring above ``rescue`` carries the fact. For those
+    with one: an agent-deleted article whose sentence scores above ``attribute`` for "names
+    the actor as the doer" is attributed; an article the rules found nothing in whose
+    sentence scores above ``hold`` for the action is ``unresolved`` (no verdict). None: off."""
+
+    veto: float
+    rescue: float
+    hold: float | None = None
+    attribute: float | None = None
+
+
+@dataclass(frozen=True)
 class FactCatalogue:
     """The facts and the shared vocabularies (cues, back-references, blame, exclusions)."""
 
@@ -120,9 +135,8 @@ class FactCatalogue:
     # perpetrators that are no fact's actor ("Turkish drones", "coalition jets"): a sentence
     # naming one carries no agentless mention
     other_actors: tuple[str, ...] = ()
-    # (veto, rescue) thresholds of the trained second opinion on actions (action_model.py);
-    # None: the rules decide alone
-    second_opinion: tuple[float, float] | None = None
+    # thresholds of the trained second opinion (action_model.py); None: the rules decide alone
+    second_opinion: SecondOpinion | None = None
 
     @cached_property
     def _by_id(self) -> dict[str, Fact]:
@@ -155,7 +169,7 @@ TOP_KEYS = {
     "generic": False,
     "second_opinion": False,
 }
-SECOND_OPINION_KEYS = {"veto": True, "rescue": True}
+SECOND_OPINION_KEYS = {"veto": True, "rescue": True, "hold": False, "attribute": False}
 FACT_KEYS = {
     "id": True,
     "label": True,
@@ -424,27 +438,28 @@ def parse_facts_yaml(text: str, path: str = "facts.yaml") -> FactCatalogue:
                          **shared)
 
 
-def _second_opinion(p: _Problems, node: yaml.Node) -> tuple[float, float] | None:
-    """``second_opinion: {veto: 0.1, rescue: 0.8}``: two probabilities, veto below rescue."""
+def _second_opinion(p: _Problems, node: yaml.Node) -> SecondOpinion | None:
+    """``second_opinion: {veto: 0.1, rescue: 0.8, hold: 0.7, attribute: 0.95}``: probabilities,
+    veto below rescue; ``hold`` and ``attribute`` may be left out (then off)."""
     fields = _mapping(p, node, "second_opinion", SECOND_OPINION_KEYS)
     values = {}
-    for name, example in (("veto", 0.1), ("rescue", 0.8)):
+    for name, example in (("veto", 0.1), ("rescue", 0.8), ("hold", 0.7), ("attribute", 0.95)):
         vnode = fields.get(name)
         if vnode is None:
-            continue  # reported as missing
+            continue  # reported as missing when required
         value = _scalar(vnode) if isinstance(vnode, yaml.ScalarNode) else None
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
             p.add(vnode, f"second_opinion.{name}", f"expected a probability from 0 to 1, got {_describe(vnode)}",
                   f"write e.g. '{name}: {example}'")
         else:
             values[name] = float(value)
-    if len(values) != 2:
+    if not {"veto", "rescue"} <= values.keys() or len(values) < len(fields):
         return None
     if values["veto"] >= values["rescue"]:
         p.add(node, "second_opinion", f"veto ({values['veto']}) must be below rescue ({values['rescue']})",
               "e.g. 'second_opinion: {veto: 0.1, rescue: 0.8}'")
         return None
-    return values["veto"], values["rescue"]
+    return SecondOpinion(**values)
 
 
 def default_facts_path() -> Path:

@@ -292,14 +292,15 @@ class ArticleFactsRow(Base):
 
 
 class FactMentionRow(Base):
-    """A sentence of an article that carries a fact of the catalogue (attributed or agentless)."""
+    """A sentence of an article that carries a fact of the catalogue (attributed or agentless;
+    unresolved: only the trained second opinion read the act, whose it is unknown)."""
 
     __tablename__ = "fact_mentions"
     __table_args__ = (Index("ix_fact_mentions_article_fact", "article_id", "fact_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
     fact_id: Mapped[str] = mapped_column(String(64), index=True)
-    state: Mapped[str] = mapped_column(String(16))  # attributed | agentless
+    state: Mapped[str] = mapped_column(String(16))  # attributed | agentless | unresolved (model hold)
     sentence_index: Mapped[int] = mapped_column(Integer)  # 0: the title, then the text's sentences
     sentence: Mapped[str] = mapped_column(Text)
     action_term: Mapped[str] = mapped_column(Text)

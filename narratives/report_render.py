@@ -47,7 +47,8 @@ VERDICT_WORDS = {
 QUOTES = 6  # evidence sentences shown per finding of an event (one per outlet first)
 CLAIMS_SHOWN = 10  # discovered claims listed per event, those carried by most outlets first
 HEADLINES_SHOWN = 4  # an outlet's headlines in an event's table
-STATE_WORDS = {"attributed": "named the actor", "agentless": "no actor named", "absent": "not reported"}
+STATE_WORDS = {"attributed": "named the actor", "agentless": "no actor named",
+               "unresolved": "the act read by the trained model, its doer unknown: not judged", "absent": "not reported"}
 _SPACE = re.compile(r"\s+")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
 

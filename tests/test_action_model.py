@@ -1,9 +1,9 @@
-"""The trained second opinion on actions: narratives/action_model.py and facts.yaml's
-``second_opinion`` key.
+"""The trained second opinion: narratives/action_model.py and facts.yaml's ``second_opinion`` key.
 
 The shipped model file is checked against the training script and the labelled sets it was
-trained on; veto and rescue are checked through small catalogues written here, so that a
-test names its own rule terms, and end to end through a real store. Sentences are invented.
+trained on; veto, rescue, attribute and hold are checked through small catalogues written
+here, so that a test names its own rule terms, and end to end through a real store.
+Sentences are invented.
 """
 
 from __future__ import annotations
@@ -17,12 +17,21 @@ import pytest
 from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_eval_facts import NO_ACTOR
+from test_eval_facts import FACT_IDS, NO_ACTOR
 from test_omissions import ARTICLES, CATALOGUE, cluster, compare, event_of, import_articles, invoke, verdicts
 
-from narratives.action_model import MODEL_PATH, ActionModel, rescue_term, rescued_score, shipped_model
+from narratives.action_model import (
+    ATTRIBUTION,
+    MODEL_PATH,
+    ActionModel,
+    rescue_term,
+    rescued_score,
+    shipped_model,
+)
+from narratives.compare import OutletCoverage, fact_verdicts, outlet_profiles
 from narratives.errors import ConfigError
 from narratives.facts import FactMatcher, load_facts, parse_facts_yaml
+from narratives.facts_config import SecondOpinion
 from narratives.omissions import catalogue_digest
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -31,7 +40,8 @@ try:
 finally:
     sys.path.remove(str(REPO / "benchmarks"))
 
-ON = "second_opinion: {veto: 0.1, rescue: 0.8}\n"
+ON = "second_opinion: {veto: 0.1, rescue: 0.8}\n"  # facts without an actor only
+ALL = "second_opinion: {veto: 0.1, rescue: 0.8, hold: 0.7, attribute: 0.95}\n"  # as shipped
 # Rules that know one word each, so the model has something to add and something to refuse.
 SMALL = """\
 facts:
@@ -53,14 +63,14 @@ TRIP = "The delegation will leave for Geneva on Monday."
 # ----------------------------------------------------------------------------- the file
 
 
-def test_the_file_holds_arrays_only_for_the_labelled_facts_without_an_actor():
+def test_the_file_holds_arrays_only_an_action_head_per_fact_and_an_attribution_head_per_actor_fact():
     with np.load(MODEL_PATH, allow_pickle=False) as arrays:  # no pickled objects: would raise
         assert set(arrays.files) == {"facts", "coef", "intercept", "word_vocabulary", "word_idf",
                                      "char_vocabulary", "char_idf", "info"}
         assert arrays["coef"].shape == (len(arrays["facts"]), len(arrays["word_vocabulary"])
                                         + len(arrays["char_vocabulary"]))
     model = shipped_model()
-    assert set(model.facts) == NO_ACTOR  # whose strike it was is the rules' call
+    assert set(model.facts) == FACT_IDS | {f + ATTRIBUTION for f in FACT_IDS - NO_ACTOR}
     assert model.info["trained_on"] == "benchmarks/data sets 0-40"  # 41 and later stay blind to it
 
 
@@ -157,7 +167,7 @@ def test_veto_drops_a_rule_mention_the_model_refuses():
     assert "displacement" not in _states(SMALL + ON, article)
 
 
-def test_facts_with_an_actor_and_facts_the_model_does_not_know_are_left_to_the_rules():
+def test_without_hold_and_attribute_facts_with_an_actor_and_unknown_facts_are_left_to_the_rules():
     # russian_airstrikes has an actor: a teachers' strike the rules take stays theirs to judge
     assert _states(SMALL + ON, ["Ariha, Syria", TEACHERS])["russian_airstrikes"] == ("agentless", "strike")
     # a known id given an actor by this catalogue is not the fact the model learnt
@@ -171,7 +181,7 @@ def test_facts_with_an_actor_and_facts_the_model_does_not_know_are_left_to_the_r
 
 def test_without_the_key_the_rules_decide_alone():
     shipped = load_facts(REPO / "facts.yaml")
-    assert shipped.second_opinion == (0.1, 0.8)  # the default catalogue turns it on
+    assert shipped.second_opinion == SecondOpinion(veto=0.1, rescue=0.8, hold=0.7, attribute=0.95)  # on
     rules = FactMatcher(dataclasses.replace(shipped, second_opinion=None))
     assert rules.catalogue.second_opinion is None
     article = ["Ariha, Syria", TEACHERS, LEFT]
@@ -196,6 +206,92 @@ def test_a_fact_is_rescued_only_in_the_wars_the_event_is_in():
     assert m.fact_id == "displacement" and rescued_score(m.action_term) > 0.8
 
 
+# ----------------------------------------------------------------------------- attribute and hold
+
+HIT = "A strike hit the market in Ariha."  # the rules' action, nobody named
+BOMBED = "Russian warplanes bombed the market in Ariha on Monday."  # no rule word for the act
+NAMELESS = "Warplanes bombed the market in Ariha on Monday."
+
+
+def _mentions(text: str, article: list[str]):
+    (found,) = FactMatcher(parse_facts_yaml(text)).event_mentions([article])
+    return [m for m in found if m.fact_id == "russian_airstrikes"]
+
+
+def test_attribute_finds_the_doer_of_an_agent_deleted_article():
+    article = ["Ariha, Syria", HIT, BOMBED]
+    assert [(m.state, m.sentence_index) for m in _mentions(SMALL + ON, article)] == [("agentless", 1)]
+    scores = shipped_model().scores([HIT, BOMBED])
+    assert scores["russian_airstrikes" + ATTRIBUTION][1] > 0.95 > scores["russian_airstrikes" + ATTRIBUTION][0]
+    rule, found = _mentions(SMALL + ALL, article)
+    assert (rule.state, rule.sentence_index, rule.action_term) == ("agentless", 1, "strike")  # kept, as evidence
+    assert (found.state, found.sentence_index, found.sentence, found.actor_where) == ("attributed", 2, BOMBED, "sentence")
+    assert rescued_score(found.actor_term) > 0.95 and rescued_score(found.action_term) > 0.7  # no rule read it
+    # where the rules read the act (not its doer) in the model's sentence, their term stays
+    blind = SMALL.replace("action: [strike]", "action: [strike, bombed]").replace("[Russia, Russian]", "[Russia]")
+    assert [m.state for m in _mentions(blind + ON, article)] == ["agentless", "agentless"]
+    *_, found = _mentions(blind + ALL, article)
+    assert (found.state, found.sentence_index, found.action_term) == ("attributed", 2, "bombed")
+    assert rescued_score(found.actor_term) > 0.95
+
+
+def test_attribute_leaves_an_article_no_sentence_of_which_names_the_doer():
+    article = ["Ariha, Syria", HIT, NAMELESS]
+    assert shipped_model().scores([NAMELESS])["russian_airstrikes" + ATTRIBUTION][0] < 0.95
+    assert [m.state for m in _mentions(SMALL + ALL, article)] == ["agentless"]
+
+
+def test_hold_marks_an_act_only_the_model_read_as_unresolved():
+    article = ["Ariha, Syria", NAMELESS]
+    assert _mentions(SMALL + ON, article) == []
+    (m,) = _mentions(SMALL + ALL, article)
+    assert (m.state, m.sentence_index, m.actor_term, m.actor_where) == ("unresolved", 1, None, None)
+    assert rescued_score(m.action_term) > 0.7
+    # a rule mention, or a sentence the model does not read as the act, is no hold
+    assert _mentions(SMALL + ALL, ["Ariha, Syria", TEACHERS])[0].state == "agentless"
+    assert _mentions(SMALL + ALL, ["Ariha, Syria", TRIP]) == []
+    assert _mentions(SMALL + "second_opinion: {veto: 0.1, rescue: 0.8, hold: 0.999}\n", article) == []
+
+
+def test_no_hold_where_the_rules_read_a_rival_facts_act():
+    """The event decides whose an agent-deleted strike is (the government's, beside a report
+    naming only its helicopters): the model's read of the act must not bring the rival's
+    fact back as unresolved."""
+    shipped = FactMatcher(load_facts(REPO / "facts.yaml"))
+    bombed = ["The market in Saraqib in Idlib was bombed at dawn, killing nine."]
+    named = ["Syrian government helicopters bombed the market in Saraqib in Idlib at dawn."]
+    assert shipped_model().scores(bombed)["russian_airstrikes"][0] > 0.7  # what the guard holds back
+    found, _ = shipped.event_mentions([bombed, named])
+    assert {(m.fact_id, m.state) for m in found if m.fact_id.endswith("airstrikes")} == {
+        ("syrian_government_airstrikes", "agentless")}
+    # alone, with no rival's act read, the same sentence is the rules' agentless mention of both
+    (alone,) = shipped.event_mentions([bombed])
+    assert {("russian_airstrikes", "agentless"), ("syrian_government_airstrikes", "agentless")} <= {
+        (m.fact_id, m.state) for m in alone}
+
+
+def _outlet(name: str, state: str | None) -> OutletCoverage:
+    return OutletCoverage(name, articles=(1,), states={"russian_airstrikes": state} if state else {})
+
+
+def test_an_unresolved_outlet_gets_no_verdict_and_supports_none():
+    event = {o.outlet: o for o in (_outlet("a", "attributed"), _outlet("b", "agentless"), _outlet("x", "unresolved"),
+                                   _outlet("y", None))}
+    found = {(o.outlet, o.verdict): o for o in fact_verdicts(event, ["russian_airstrikes"])}
+    assert set(found) == {("y", "omitted"), ("b", "agentless")}
+    assert found["y", "omitted"].supporting_outlets == ("a", "b")
+    # with x carrying it as absent, x would be omitted too; unresolved, it is not judged
+    event["x"] = _outlet("x", None)
+    assert ("x", "omitted") in {(o.outlet, o.verdict) for o in fact_verdicts(event, ["russian_airstrikes"])}
+    # and the outlet profiles do not count it among the events it could have omitted the fact in
+    event["x"] = _outlet("x", "unresolved")
+    profiles = {p.outlet: p for p in outlet_profiles([event], ["russian_airstrikes"])}
+    assert "x" not in profiles and profiles["y"].events == 1 and profiles["y"].omitted == 1
+    # one outlet supporting, one unresolved: no omission (the unresolved one is no carrier)
+    event = {o.outlet: o for o in (_outlet("a", "attributed"), _outlet("x", "unresolved"), _outlet("y", None))}
+    assert fact_verdicts(event, ["russian_airstrikes"]) == []
+
+
 @given(st.floats(min_value=0, max_value=1))
 def test_a_rescued_term_gives_back_its_probability(p):
     assert rescued_score(rescue_term(p)) == pytest.approx(round(p, 2))
@@ -216,6 +312,10 @@ def test_rule_terms_are_no_rescue(term):
     ("{veto: 0.9, rescue: 0.8}", "second_opinion: veto (0.9) must be below rescue (0.8)"),
     ("{veto: 0.1, rescue: 0.8, vetoo: 1}", "second_opinion.vetoo: unknown key. Fix: rename or remove it"),
     ("on", "second_opinion: expected a mapping"),
+    ("{veto: 0.1, rescue: 0.8, hold: 2}", "second_opinion.hold: expected a probability from 0 to 1"),
+    ("{veto: 0.1, rescue: 0.8, attribute: high}", "second_opinion.attribute: expected a probability from 0 to 1"),
+    ("{veto: 0.1, rescue: 0.8, atribute: 0.9}", "second_opinion.atribute: unknown key. Fix: rename or remove it "
+                                                "(did you mean 'attribute'?)"),
 ])
 def test_a_bad_second_opinion_is_named_with_its_line_and_fix(value, message):
     with pytest.raises(ConfigError) as err:
@@ -228,8 +328,9 @@ def test_the_digest_follows_everything_the_catalogue_says():
     base = parse_facts_yaml(SMALL)
     digests = {catalogue_digest(c) for c in (
         base, parse_facts_yaml(SMALL + ON), parse_facts_yaml(SMALL + "second_opinion: {veto: 0.2, rescue: 0.8}\n"),
+        parse_facts_yaml(SMALL + ALL),
         dataclasses.replace(base, other_actors=("Turkish",)), dataclasses.replace(base, theatres=(("syria", ("Idlib",)),)))}
-    assert len(digests) == 5
+    assert len(digests) == 6
     assert catalogue_digest(dataclasses.replace(base, path="elsewhere.yaml")) == catalogue_digest(base)
 
 
@@ -273,6 +374,49 @@ def test_a_rescued_report_is_no_omission_and_shows_as_carried_by_the_model(store
     assert all("model" not in e for e in crown["evidence"][:-1])
     marked = [line for line in r.output.splitlines() if line.strip().startswith("pavel #") and "(model 0." in line]
     assert marked and all("packed their belongings" in line for line in marked)
+
+
+ARIHA = [  # (outlet, affiliation, id, hours after BASE, title, text): an Idlib market, the shipped catalogue
+    ("tidewater", "independent", "ar-1", 2, "Russian jets bomb vegetable market in Ariha",
+     "Russian jets bombed the vegetable market in Ariha, in Idlib province, on Monday morning, killing six "
+     "people, the civil defence in Ariha said. Rescuers pulled survivors from the rubble of the market stalls "
+     "for hours, and traders said the vegetable market had been crowded with farmers from the villages around "
+     "Ariha when the bombs fell."),
+    ("harbor", "public-service", "ar-2", 4, "Vegetable market in Ariha hit by Russian air strikes",
+     "Russian warplanes struck the vegetable market in Ariha on Monday, witnesses in Idlib province told Harbor "
+     "Radio. Six people died, according to the civil defence in Ariha, and dozens of traders and farmers were "
+     "wounded at the market stalls. Residents said the market had been crowded since dawn with farmers "
+     "bringing vegetables from the villages around Ariha."),
+    ("crown", "state-controlled", "ar-3", 6, "Terrorist depot destroyed near Ariha vegetable market",
+     "The Aerospace Forces' aviation worked on a depot of the terrorists beside the vegetable market in Ariha, "
+     "in Idlib province, on Monday, a military source told Crown News. The source said the depot at the "
+     "market stored drones and ammunition, and that reports of farmers and traders hurt at the Ariha market "
+     "were spread by the terrorists' media to mislead the villages around Ariha."),
+]
+
+
+def test_an_act_only_the_model_read_is_unresolved_in_the_store_and_no_omission(store, tmp_path):
+    """crown's paraphrase has no catalogue word for an air strike: by the rules alone it
+    "omitted" the Russian strikes the others named; the model read the act, so crown is not
+    judged on that fact, and the store and compare EVENT say why."""
+    import_articles(store, tmp_path, ARIHA)
+    cluster(store)
+    market = event_of(store, "ar-1")
+    assert {event_of(store, g) for g in ("ar-2", "ar-3")} == {market}
+    shipped = load_facts(REPO / "facts.yaml")
+    compare(store, facts=dataclasses.replace(shipped, second_opinion=SecondOpinion(0.1, 0.8)))
+    assert ("crown", "fact", "russian_airstrikes", "omitted") in verdicts(store, events=(market,))
+    compare(store, facts=shipped)  # a changed catalogue compares every event again
+    assert not {v for v in verdicts(store, events=(market,)) if v[0] == "crown" and v[2] == "russian_airstrikes"}
+    ((state, term, actor),) = store.rows("SELECT state, action_term, actor_term FROM v_fact_mentions "
+                                         "WHERE outlet = 'crown' AND fact_id = 'russian_airstrikes'")
+    assert state == "unresolved" and rescued_score(term) > 0.7 and actor is None
+    r = invoke("compare", str(market), "--db", str(store.path))
+    assert r.exit_code == 0, r.output
+    assert "unresolved (model " in r.output
+    as_json = json.loads(invoke("compare", str(market), "--db", str(store.path), "--format", "json").stdout)
+    crown = next(o for o in as_json["outlets"] if o["outlet"] == "crown")["facts"]["russian_airstrikes"]
+    assert crown["state"] == "unresolved" and crown["model"] > 0.7 and crown["verdict"] is None
 
 
 def test_the_model_loads_from_any_path(tmp_path):

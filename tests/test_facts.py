@@ -355,7 +355,7 @@ def test_the_best_state_wins_and_mentions_are_in_order(matcher):
         (2, "displacement", "attributed"),
     ]
     assert matcher.states(sentences)["russian_airstrikes"] == "attributed"
-    assert STATE_RANK == {"absent": 0, "agentless": 1, "attributed": 2}
+    assert STATE_RANK == {"absent": 0, "unresolved": 1, "agentless": 2, "attributed": 3}
 
 
 def test_terms_in_explains_a_sentence(matcher):
