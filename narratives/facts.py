@@ -647,8 +647,9 @@ class FactMatcher:
         in_war = [f for f in self.catalogue.facts
                   if f.id in model.facts and (not f.topics or not self.catalogue.theatres or set(f.topics) & theatres)]
         judged = {f.id for f in in_war if not f.actor}
-        whose = {f.id for f in in_war if f.actor and f.id + ATTRIBUTION in model.facts} if opinion.attribute else set()
-        held = {f.id for f in in_war if f.actor} if opinion.hold else set()
+        whose = ({f.id for f in in_war if f.actor and f.id + ATTRIBUTION in model.facts}
+                 if opinion.attribute is not None else set())
+        held = {f.id for f in in_war if f.actor} if opinion.hold is not None else set()
         if not judged | whose | held:  # an event in none of the facts' wars: nothing for the model to read
             return found
         position = {f: k for k, f in enumerate(self.catalogue.ids())}

@@ -417,6 +417,12 @@ def test_an_act_only_the_model_read_is_unresolved_in_the_store_and_no_omission(s
     as_json = json.loads(invoke("compare", str(market), "--db", str(store.path), "--format", "json").stdout)
     crown = next(o for o in as_json["outlets"] if o["outlet"] == "crown")["facts"]["russian_airstrikes"]
     assert crown["state"] == "unresolved" and crown["model"] > 0.7 and crown["verdict"] is None
+    # the report's side-by-side table says so too, not "not reported"
+    md = tmp_path / "report.md"
+    r = invoke("report", "--db", str(store.path), "--since", "all", "-o", str(md))
+    assert r.exit_code == 0, r.output
+    row = next(line for line in md.read_text("utf-8").splitlines() if line.startswith("| Russian airstrikes |"))
+    assert row.count("unresolved") == 1 and row.count("named") == 2
 
 
 def test_the_model_loads_from_any_path(tmp_path):
