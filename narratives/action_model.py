@@ -200,6 +200,14 @@ def rescued_score(action_term: str | None) -> float | None:
     return None
 
 
+def model_score(mention: Any) -> float | None:
+    """The model's probability where a mention (``facts.Mention`` or a stored row) is its
+    finding: the doer's when it found the doer (``actor_term``), else the act's; None when
+    the rules found both."""
+    found = rescued_score(getattr(mention, "actor_term", None))
+    return found if found is not None else rescued_score(getattr(mention, "action_term", None))
+
+
 @cache
 def shipped_model() -> ActionModel:
     """The package's model, read once per process."""

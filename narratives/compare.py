@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from .action_model import rescued_score
+from .action_model import model_score
 
 State = Literal["attributed", "agentless", "unresolved", "absent"]
 Verdict = Literal["omitted", "agentless", "not_covered", "unknown", "thin"]
@@ -147,8 +147,7 @@ def coverage_from_mentions(outlet: str, articles: Mapping[int, Sequence[Any]], *
             if STATE_RANK[m.state] > STATE_RANK[states.get(m.fact_id, "absent")]:
                 states[m.fact_id] = m.state
             found.setdefault(m.fact_id, []).append(Evidence(
-                article_id, outlet, m.sentence, m.state, m.sentence_index,
-                rescued_score(getattr(m, "action_term", None)) or rescued_score(getattr(m, "actor_term", None))))
+                article_id, outlet, m.sentence, m.state, m.sentence_index, model_score(m)))
     # a rule's sentence is quoted before one only the trained model found
     evidence = {f: tuple(sorted(items, key=lambda e: (-STATE_RANK[e.state], e.model is not None, e.article_id,
                                                       e.sentence_index or 0)))

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .action_model import rescued_score
+from .action_model import model_score, rescued_score
 from .compare import STATE_RANK, OutletCoverage, Profile, outlet_profiles
 from .event_queries import event_detail
 from .models import (
@@ -172,7 +172,7 @@ def event_comparison(s: Session, event_id: int) -> dict | None:
         best = facts.get(m.fact_id)
         if best is None or STATE_RANK[m.state] > STATE_RANK[best["state"]]:
             facts[m.fact_id] = {"state": m.state, "sentence": m.sentence, "article_id": m.article_id,
-                                "cues": m.cues, "model": rescued_score(m.actor_term) or rescued_score(m.action_term),
+                                "cues": m.cues, "model": model_score(m),
                                 "actor_by_model": rescued_score(m.actor_term) is not None, "verdict": None,
                                 "confidence": None, "evidence": []}
     names = dict(s.execute(select(OutletRow.id, OutletRow.name)).all())

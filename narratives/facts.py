@@ -96,6 +96,7 @@ from dataclasses import dataclass, field, replace
 from itertools import accumulate
 from typing import Literal
 
+from .compare import STATE_RANK, State  # one order of the states for matcher and comparison
 from .facts_config import Fact, FactCatalogue, load_facts, parse_facts_yaml
 from .roles import REACTIONS, SPEECH, actor_role, dateline, defends, ends_clause, nearest
 from .terms import Pattern, TermError, Tokens, parse_term, term_key
@@ -112,8 +113,6 @@ __all__ = [
     "parse_facts_yaml",
 ]
 
-State = Literal["attributed", "agentless", "unresolved", "absent"]
-STATE_RANK: dict[str, int] = {"absent": 0, "unresolved": 1, "agentless": 2, "attributed": 3}
 
 #: How many words into a sentence a back-reference may start ("On Tuesday, its jets ...").
 REFERENCE_WINDOW = 5

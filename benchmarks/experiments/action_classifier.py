@@ -252,7 +252,6 @@ def test(states_path: str, train: list[int], sets: list[int], tv: float, tr: flo
     ev, datas = load_sets(sorted(set(train) | set(sets)))
     facts = list(datas[train[0]].facts)
     clf = Classifiers([datas[n] for n in train], facts, kind)
-    probe = {n: datas[n] for n in sets}
     rules = {n: states_for(datas[n], mentions[n], article_probs(datas[n], None), 0, 1)[0] for n in sets}
     hybrid, changes = {}, Counter()
     for n in sets:
@@ -260,11 +259,18 @@ def test(states_path: str, train: list[int], sets: list[int], tv: float, tr: flo
                                    veto_scope=veto_scope, rescue_scope=rescue_scope)
         changes.update(ch)
     print(f"sets {sets[0]}-{sets[-1]}; classifier trained on {train[0]}-{train[-1]}; veto {tv}, rescue {tr}")
-    print("rules alone:", fmt(score(ev, probe, rules)))
-    print("rules + classifier:", fmt(score(ev, probe, hybrid)), dict(changes))
-    for n in sets:
-        print(f"  set {n}: rules {fmt(score(ev, {n: datas[n]}, {n: rules[n]}))}")
-        print(f"          hybrid {fmt(score(ev, {n: datas[n]}, {n: hybrid[n]}))}")
+    report(ev, {n: datas[n] for n in sets}, {"rules alone": rules, "rules + classifier": hybrid}, changes)
+
+
+def report(ev, datas: dict, arms: dict[str, dict], changes: Counter) -> None:
+    """Each arm's verdict figures (name -> per-set states) pooled over ``datas``, then set by
+    set; ``changes``: what the last arm changed."""
+    width = max(map(len, arms))
+    for k, (name, states) in enumerate(arms.items()):
+        print(f"{name:<{width}}  {fmt(score(ev, datas, states))}", dict(changes) if k == len(arms) - 1 else "")
+    for n, data in datas.items():
+        for k, (name, states) in enumerate(arms.items()):
+            print(f"{f'  set {n}:' if k == 0 else '':<10}{name:<{width}}  {fmt(score(ev, {n: data}, {n: states[n]}))}")
 
 
 def main() -> None:

@@ -39,7 +39,7 @@ import argparse
 import sys
 from collections import Counter, defaultdict
 
-from action_classifier import RANK, REPO, f1s, fmt, load_mentions, load_sets, score
+from action_classifier import RANK, REPO, f1s, fmt, load_mentions, load_sets, report, score
 from error_split import numbers
 
 NOACTOR_VETO, NOACTOR_RESCUE = 0.1, 0.8  # round 25, as shipped in facts.yaml
@@ -121,42 +121,6 @@ def states_for(data, mentions, probs, t_up: float, t_down: float, where: str = "
     return out, changes
 
 
-def choose(states_path: str, train: list[int], folds: list[list[int]]) -> None:
-    mentions = load_mentions(states_path)
-    ev, datas = load_sets(sorted(set(train) | {n for f in folds for n in f}))
-    grid = defaultdict(Counter)
-    for fold in folds:
-        model = fit([datas[n] for n in train if n not in fold])
-        probs = {n: article_probs(datas[n], model) for n in fold}
-        for where in WHERE:
-            for up in UPS:
-                for down in DOWNS:
-                    st = {n: states_for(datas[n], mentions[n], probs[n], up, down, where)[0] for n in fold}
-                    grid[where, up, down].update(score(ev, {n: datas[n] for n in fold}, st))
-        print(f"fold {fold} done", file=sys.stderr)
-    print("round 25 alone:", fmt(grid["own", 1.0, 0.0]), f" mean F1 {f1s(grid['own', 1.0, 0.0]):.3f}")
-    for (where, up, down), c in sorted(grid.items(), key=lambda kv: -f1s(kv[1]))[:12]:
-        print(f"{where:<4} up {up:<5} down {down:<5} {fmt(c)}  mean F1 {f1s(c):.3f}")
-
-
-def test(states_path: str, train: list[int], sets: list[int], up: float, down: float, where: str) -> None:
-    mentions = load_mentions(states_path)
-    ev, datas = load_sets(sorted(set(train) | set(sets)))
-    model = fit([datas[n] for n in train])
-    base, new, changes = {}, {}, Counter()
-    for n in sets:
-        probs = article_probs(datas[n], model)
-        base[n] = states_for(datas[n], mentions[n], probs, 1.0, 0.0)[0]
-        new[n], ch = states_for(datas[n], mentions[n], probs, up, down, where)
-        changes.update(ch)
-    print(f"sets {sets[0]}-{sets[-1]}; model trained on {train[0]}-{train[-1]}; {where} up {up} down {down}")
-    print("round 25:", fmt(score(ev, {n: datas[n] for n in sets}, base)))
-    print("round 26:", fmt(score(ev, {n: datas[n] for n in sets}, new)), dict(changes))
-    for n in sets:
-        print(f"  set {n}: r25 {fmt(score(ev, {n: datas[n]}, {n: base[n]}))}")
-        print(f"          r26 {fmt(score(ev, {n: datas[n]}, {n: new[n]}))}")
-
-
 def rival_ids() -> dict:
     """The shipped catalogue's rival facts (the same actions, other actors): with ``--guard``
     no hold on a sentence the rules read a rival's act in."""
@@ -170,45 +134,61 @@ def _held_rank(ev) -> None:
     ev.RANK[HELD] = 0.5
 
 
-def choose_hold(states_path: str, train: list[int], folds: list[list[int]], guard: bool = False) -> None:
+def _probs(data, model) -> tuple[dict, dict]:
+    """The attribution heads' and the action heads' probabilities of one set's articles."""
+    return article_probs(data, model), article_probs(data, model, attribution=False)
+
+
+def cross_validate(states_path: str, train: list[int], folds: list[list[int]], configs: dict) -> dict:
+    """Verdict counts pooled over the folds, per configuration (key -> ``states_for``
+    keyword arguments), the model trained each time on ``train`` minus the fold."""
     mentions = load_mentions(states_path)
     ev, datas = load_sets(sorted(set(train) | {n for f in folds for n in f}))
     _held_rank(ev)
-    rivals = rival_ids() if guard else None
     grid = defaultdict(Counter)
     for fold in folds:
         model = fit([datas[n] for n in train if n not in fold])
-        probs = {n: article_probs(datas[n], model, attribution=False) for n in fold}
-        for hold in HOLDS:
-            st = {n: states_for(datas[n], mentions[n], probs[n], 1.0, 0.0, action=probs[n], t_hold=hold,
-                                rivals=rivals)[0] for n in fold}
-            grid[hold].update(score(ev, {n: datas[n] for n in fold}, st))
+        probs = {n: _probs(datas[n], model) for n in fold}
+        for key, kw in configs.items():
+            st = {n: states_for(datas[n], mentions[n], probs[n][0], action=probs[n][1], **kw)[0] for n in fold}
+            grid[key].update(score(ev, {n: datas[n] for n in fold}, st))
         print(f"fold {fold} done", file=sys.stderr)
-    for hold, c in sorted(grid.items(), key=lambda kv: -f1s(kv[1])):
+    return grid
+
+
+def choose(states_path: str, train: list[int], folds: list[list[int]]) -> None:
+    configs = {(where, up, down): {"t_up": up, "t_down": down, "where": where}
+               for where in WHERE for up in UPS for down in DOWNS}
+    grid = cross_validate(states_path, train, folds, configs)
+    print("round 25 alone:", fmt(grid["own", 1.0, 0.0]), f" mean F1 {f1s(grid['own', 1.0, 0.0]):.3f}")
+    for (where, up, down), c in sorted(grid.items(), key=lambda kv: -f1s(kv[1]))[:12]:
+        print(f"{where:<4} up {up:<5} down {down:<5} {fmt(c)}  mean F1 {f1s(c):.3f}")
+
+
+def choose_hold(states_path: str, train: list[int], folds: list[list[int]], guard: bool = False) -> None:
+    rivals = rival_ids() if guard else None
+    configs = {hold: {"t_up": 1.0, "t_down": 0.0, "t_hold": hold, "rivals": rivals} for hold in HOLDS}
+    for hold, c in sorted(cross_validate(states_path, train, folds, configs).items(), key=lambda kv: -f1s(kv[1])):
         print(f"hold {hold:<5} {fmt(c)}  mean F1 {f1s(c):.3f}")
 
 
-def test_hold(states_path: str, train: list[int], sets: list[int], hold: float, up: float = 1.0,
-              where: str = "any", guard: bool = False) -> None:
-    """``hold``, and with ``up`` < 1 the attribution model's upgrade as well."""
+def test(states_path: str, train: list[int], sets: list[int], up: float = 1.0, down: float = 0.0,
+         where: str = "own", hold: float = 1.0, guard: bool = False) -> None:
+    """Round 25 against this round's configuration, on the given (blind) sets."""
     mentions = load_mentions(states_path)
     ev, datas = load_sets(sorted(set(train) | set(sets)))
     _held_rank(ev)
     model = fit([datas[n] for n in train])
+    rivals = rival_ids() if guard else None
     base, new, changes = {}, {}, Counter()
     for n in sets:
-        probs = article_probs(datas[n], model, attribution=False)
-        attribution = article_probs(datas[n], model)
-        base[n] = states_for(datas[n], mentions[n], probs, 1.0, 0.0, action=probs)[0]
-        new[n], ch = states_for(datas[n], mentions[n], attribution, up, 0.0, where, action=probs, t_hold=hold,
-                                rivals=rival_ids() if guard else None)
+        who, act = _probs(datas[n], model)
+        base[n] = states_for(datas[n], mentions[n], who, 1.0, 0.0, action=act)[0]
+        new[n], ch = states_for(datas[n], mentions[n], who, up, down, where, action=act, t_hold=hold, rivals=rivals)
         changes.update(ch)
-    print(f"sets {sets[0]}-{sets[-1]}; model trained on {train[0]}-{train[-1]}; hold {hold}, {where} up {up}")
-    print("round 25:", fmt(score(ev, {n: datas[n] for n in sets}, base)))
-    print("hold:    ", fmt(score(ev, {n: datas[n] for n in sets}, new)), dict(changes))
-    for n in sets:
-        print(f"  set {n}: r25  {fmt(score(ev, {n: datas[n]}, {n: base[n]}))}")
-        print(f"          hold {fmt(score(ev, {n: datas[n]}, {n: new[n]}))}")
+    print(f"sets {sets[0]}-{sets[-1]}; model trained on {train[0]}-{train[-1]}; {where} up {up} down {down} "
+          f"hold {hold}{' (guarded)' if guard else ''}")
+    report(ev, {n: datas[n] for n in sets}, {"round 25": base, "round 26": new}, changes)
 
 
 def main() -> None:
@@ -244,7 +224,7 @@ def main() -> None:
     elif args.cmd == "choose-hold":
         choose_hold(args.states, numbers([args.train]), [numbers([f]) for f in args.folds.split(",")], args.guard)
     elif args.cmd == "test-hold":
-        test_hold(args.states, numbers([args.train]), numbers(args.sets), args.hold, args.up, args.where, args.guard)
+        test(args.states, numbers([args.train]), numbers(args.sets), args.up, 0.0, args.where, args.hold, args.guard)
     else:
         test(args.states, numbers([args.train]), numbers(args.sets), args.up, args.down, args.where)
 
