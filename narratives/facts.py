@@ -20,7 +20,9 @@ It is **attributed** when one of the fact's actors is named
   may itself carry the actor by reference, so "They" chains (``actor_where="previous"``);
 - in the next sentence, when that sentence blames it (facts.yaml ``blame:``: "Activists
   blamed Russia.", "Moscow denied responsibility."): a report that names the perpetrator
-  right after the event has not deleted the agent (``actor_where="next"``).
+  right after the event has not deleted the agent (``actor_where="next"``). An accusation
+  of an act it names itself ("Israel accused Hamas of using hospitals as cover") blames no
+  one for the previous sentence's act; one "of the attack" does.
 
 An actor word counts only where it names the doer: not a target ("strikes on Hezbollah
 positions", "Ukraine's grid", "fuel to Russian forces"), not a source ("Ukrainian officials
@@ -116,6 +118,9 @@ __all__ = [
 
 #: How many words into a sentence a back-reference may start ("On Tuesday, its jets ...").
 REFERENCE_WINDOW = 5
+#: How far "of" may follow "accused" (the accused named between), and how far after "of" a
+#: back-reference makes the accusation one of the previous sentence's act ("of the attack").
+_ACCUSED_REACH = 5
 #: After a pronoun these make it a non-agent (expletive "it", passive "they were killed").
 _BE = frozenset("is was are were s re been being remains remained seems seemed appears appeared".split())
 #: "Syrian and Russian warplanes", "Syrian or Russian jets": both modifiers take the noun.
@@ -461,6 +466,9 @@ class FactMatcher:
             here = clause[start]
             return several and here not in acted | blamed | identified and not referring - {here}
 
+        # "the attack", "the strike" (not a pronoun: "accused Hamas of diverting aid to its fighters")
+        referring_at = {start for term, start, end in hits
+                        if end > start + 1 and any(r == _REFERENCE for r, _, _ in self._roles[term])}
         cues: list[tuple[int, str]] = []
         for term, start, end in sorted(hits, key=lambda h: (h[1], -h[2])):
             text = self._terms[term]
@@ -499,7 +507,7 @@ class FactMatcher:
                 elif role == _CUE:
                     cues.append((start, " ".join(tokens.text(start, end).lower().split())))
                 elif role == _BLAME:
-                    info.blame = True
+                    info.blame = info.blame or not _accuses_of_another(tokens.words, start, end, referring_at)
                 elif role == _OTHER:
                     if (
                         not any(s < end and start < e for s, e in excluded_all)
@@ -634,8 +642,9 @@ class FactMatcher:
         * without an actor, carrying the action is the whole state: a mention whose sentence
           scores below ``veto`` is dropped; an article without one gets an ``attributed``
           (carried) mention when a sentence scores above ``rescue`` ("(model 0.93)");
-        * with an actor: an agent-deleted article whose best sentence scores above
-          ``attribute`` for naming the doer becomes ``attributed`` (actor "(model 0.97)");
+        * with an actor: an agent-deleted article whose best sentence naming an actor (or
+          following one that does) scores above ``attribute`` for naming the doer becomes
+          ``attributed`` (actor "(model 0.97)");
           an article without a mention whose best sentence scores above ``hold`` for the
           action, the rules having read no rival fact's act there, gets an ``unresolved``
           one: no verdict against the outlet, none from it."""
@@ -676,9 +685,15 @@ class FactMatcher:
             states.setdefault(m.fact_id, set()).add(m.state)
             by_sentence.setdefault((m.fact_id, m.sentence_index), m)
         added = []
+        # The model says whose an act is; it cannot supply a doer no sentence names ("Missile
+        # strikes hotel in Kramatorsk"): only a sentence that names an actor, or follows one
+        # that does, may attribute.
+        infos = scan.infos
+        unnamed = [k for k in range(len(infos)) if not infos[k].actors and not (k and infos[k - 1].actors)]
         for f in sorted(whose):
             if states.get(f) == {"agentless"}:
-                p = probs[f + ATTRIBUTION]
+                p = probs[f + ATTRIBUTION].copy()
+                p[unnamed] = 0.0
                 k = int(p.argmax())
                 if p[k] > opinion.attribute:
                     rule = by_sentence.get((f, k))
@@ -891,6 +906,22 @@ def _of_itself(words: Sequence[str], stop: int | None = None) -> bool:
 _KIN = frozenset(
     "son daughter brother sister child boy girl nephew niece grandson granddaughter cousin".split()
 )
+
+
+def _accuses_of_another(words: Sequence[str], start: int, end: int, referring_at: set[int]) -> bool:
+    """Whether the blame word at ``start:end`` is an accusation of an act it names itself:
+    "accused Hamas of using hospitals", "accused Moscow of committing a war crime". Such a
+    sentence does not blame anyone for the previous sentence's act (when the act it names is
+    the fact's own, the sentence carries the fact itself); "accused Ukraine of the attack"
+    ("of" followed by a back-reference of two words or more, facts.yaml ``references:``) still
+    does."""
+    if not words[start].startswith("accus"):
+        return False
+    after = words[end : end + _ACCUSED_REACH + 1]
+    if "of" not in after:
+        return False
+    of = end + after.index("of")
+    return not any(of < k <= of + _ACCUSED_REACH for k in referring_at)
 
 
 def _mark_minor_ages(tokens: Tokens) -> None:

@@ -228,11 +228,25 @@ def test_attribute_finds_the_doer_of_an_agent_deleted_article():
     assert (found.state, found.sentence_index, found.sentence, found.actor_where) == ("attributed", 2, BOMBED, "sentence")
     assert rescued_score(found.actor_term) > 0.95 and rescued_score(found.action_term) > 0.7  # no rule read it
     # where the rules read the act (not its doer) in the model's sentence, their term stays
-    blind = SMALL.replace("action: [strike]", "action: [strike, bombed]").replace("[Russia, Russian]", "[Russia]")
+    blind = SMALL.replace("action: [strike]", "action: [strike, bombed]")
+    article = ["Ariha, Syria", HIT, "Warplanes from the Russian base at Hmeimim bombed the market in Ariha on Monday."]
     assert [m.state for m in _mentions(blind + ON, article)] == ["agentless", "agentless"]
     *_, found = _mentions(blind + ALL, article)
     assert (found.state, found.sentence_index, found.action_term) == ("attributed", 2, "bombed")
     assert rescued_score(found.actor_term) > 0.95
+
+
+def test_attribute_needs_a_sentence_that_names_an_actor():
+    # "the Aerospace Forces" are Russia's, and the model knows it, but this catalogue does not:
+    # no sentence names an actor it knows, so the model cannot supply one
+    forces = "The Aerospace Forces bombed the market in Ariha on Monday."
+    assert shipped_model().scores([forces])["russian_airstrikes" + ATTRIBUTION][0] > 0.95
+    assert [m.state for m in _mentions(SMALL + ALL, ["Ariha, Syria", HIT, forces])] == ["agentless"]
+    # ... the sentence before naming one is enough ("Russia widened its campaign. The
+    # Aerospace Forces bombed ..."), as is the sentence itself
+    named = ["Ariha, Syria", HIT, "Russia widened its air campaign over Idlib this week.", forces]
+    *_, found = _mentions(SMALL + ALL, named)
+    assert (found.state, found.sentence_index) == ("attributed", 3)
 
 
 def test_attribute_leaves_an_article_no_sentence_of_which_names_the_doer():

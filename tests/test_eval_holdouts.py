@@ -104,6 +104,8 @@ SETS = [
     HeldOut("facts_eval_holdout48.yaml", "ww", _written("twenty-fourth"), _before(47)),
     HeldOut("facts_eval_holdout49.yaml", "xx", _written("twenty-fifth"), _before(49)),
     HeldOut("facts_eval_holdout50.yaml", "yy", _written("twenty-fifth"), _before(49)),
+    HeldOut("facts_eval_holdout51.yaml", "zz", _written("twenty-sixth"), _before(51)),
+    HeldOut("facts_eval_holdout52.yaml", "ab", _written("twenty-sixth"), _before(51)),
 ]
 
 

@@ -300,6 +300,27 @@ def test_actor_in_the_next_sentence_that_blames_it(matcher):
 
 
 @pytest.mark.parametrize(
+    ("blame", "state"),
+    [
+        # an accusation of another act blames no one for this one
+        ("Activists accused Russia of using cluster munitions in Idlib.", "agentless"),
+        ("Activists accused Russia of systematically hitting hospitals.", "agentless"),
+        ("Activists accused Russia of hiding what it does in Idlib.", "agentless"),  # a pronoun is no act
+        # ... but an accusation of the act referred back to does, as a plain blame does
+        ("Activists accused Russia of the attack.", "attributed"),
+        ("Activists accused Russia of carrying out the raid.", "attributed"),
+        ("Activists accused Russia.", "attributed"),
+        ("Activists accuse Russia, which denies it.", "attributed"),
+    ],
+)
+def test_an_accusation_blames_for_the_previous_act_only_when_it_is_of_that_act(shipped, blame, state):
+    [m] = [m for m in shipped.mentions(["Airstrikes hit a market in Ariha.", blame])
+           if m.fact_id == "russian_airstrikes" and m.sentence_index == 0]
+    assert m.state == state
+    assert m.actor_where == ("next" if state == "attributed" else None)
+
+
+@pytest.mark.parametrize(
     ("sentence", "cues"),
     [
         ("Moscow denied its warplanes bombed the market.", ("denied",)),

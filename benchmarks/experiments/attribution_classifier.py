@@ -11,7 +11,9 @@ or ``absent`` for the fact. It then overrules the rules' final state per article
 
 * **upgrade** (``--up``): an article the rules found the action in without its actor
   becomes ``attributed`` when a sentence scores above ``t_up``; ``own``: only the
-  sentences the rules found the action in, ``any``: any sentence;
+  sentences the rules found the action in, ``any``: any sentence, ``named`` (round 27,
+  shipped): a sentence that names an actor, or follows one that does (the shipped
+  matcher's actor terms, any fact's);
 * **downgrade** (``--down``): an ``attributed`` article becomes ``agentless`` when every
   sentence the rules attributed the fact in scores below ``t_down``;
 * **hold** (``choose-hold``, ``test-hold``; added before sets 49 and 50 were scored): an
@@ -45,7 +47,7 @@ from error_split import numbers
 NOACTOR_VETO, NOACTOR_RESCUE = 0.1, 0.8  # round 25, as shipped in facts.yaml
 UPS = (1.0, 0.98, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5)
 DOWNS = (0.0, 0.02, 0.05, 0.1, 0.2)
-WHERE = ("own", "any")
+WHERE = ("own", "any", "named")
 HOLDS = (1.0, 0.98, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5)
 HELD = "unjudged"  # carried, by whom unknown: no verdict against it, supports none
 
@@ -76,7 +78,8 @@ def article_probs(data, model, attribution: bool = True) -> dict:
 
 
 def states_for(data, mentions, probs, t_up: float, t_down: float, where: str = "own",
-               action: dict | None = None, t_hold: float = 1.0, rivals: dict | None = None):
+               action: dict | None = None, t_hold: float = 1.0, rivals: dict | None = None,
+               named: dict | None = None):
     """Per article {fact: state}: the rules' states with round 25's second opinion on the
     facts without an actor and this round's on the facts with one. ``action``: the action
     model's probs (``probs`` are then ignored for the facts without an actor); an article
@@ -108,8 +111,9 @@ def states_for(data, mentions, probs, t_up: float, t_down: float, where: str = "
                 continue
             state = max((m[0] for m in ms), key=RANK.__getitem__)
             if p is not None and state == "agentless" and t_up < 1:
-                cand = [m[1] for m in ms] if where == "own" else range(len(p))
-                if max(p[k] for k in cand) > t_up:
+                cand = ([m[1] for m in ms] if where == "own" else named[a.id] if where == "named"
+                        else range(len(p)))
+                if max((p[k] for k in cand), default=0.0) > t_up:
                     state = "attributed"
                     changes["up"] += 1
             elif p is not None and state == "attributed" and t_down > 0:
@@ -127,6 +131,19 @@ def rival_ids() -> dict:
     from narratives.facts import FactMatcher, load_facts
 
     return dict(FactMatcher(load_facts(REPO / "facts.yaml"))._rival_ids)
+
+
+def named_sentences(data) -> dict:
+    """Per article, the sentences that name an actor (the shipped matcher's actor terms, of
+    any fact, as it reads them) or follow one that does: where ``named`` may attribute."""
+    from narratives.facts import FactMatcher, load_facts
+
+    matcher = FactMatcher(load_facts(REPO / "facts.yaml"))
+    out = {}
+    for a in data.articles:
+        infos = matcher.scan(a.sentences).infos
+        out[a.id] = [k for k in range(len(infos)) if infos[k].actors or (k and infos[k - 1].actors)]
+    return out
 
 
 def _held_rank(ev) -> None:
@@ -149,18 +166,21 @@ def cross_validate(states_path: str, train: list[int], folds: list[list[int]], c
     for fold in folds:
         model = fit([datas[n] for n in train if n not in fold])
         probs = {n: _probs(datas[n], model) for n in fold}
+        named = {n: named_sentences(datas[n]) for n in fold}
         for key, kw in configs.items():
-            st = {n: states_for(datas[n], mentions[n], probs[n][0], action=probs[n][1], **kw)[0] for n in fold}
+            st = {n: states_for(datas[n], mentions[n], probs[n][0], action=probs[n][1], named=named[n], **kw)[0]
+                  for n in fold}
             grid[key].update(score(ev, {n: datas[n] for n in fold}, st))
         print(f"fold {fold} done", file=sys.stderr)
     return grid
 
 
-def choose(states_path: str, train: list[int], folds: list[list[int]]) -> None:
+def choose(states_path: str, train: list[int], folds: list[list[int]], wheres=WHERE, downs=DOWNS) -> None:
     configs = {(where, up, down): {"t_up": up, "t_down": down, "where": where}
-               for where in WHERE for up in UPS for down in DOWNS}
+               for where in wheres for up in UPS for down in downs}
     grid = cross_validate(states_path, train, folds, configs)
-    print("round 25 alone:", fmt(grid["own", 1.0, 0.0]), f" mean F1 {f1s(grid['own', 1.0, 0.0]):.3f}")
+    alone = grid[wheres[0], 1.0, downs[0]]  # up 1.0 attributes nothing: the rules and round 25
+    print("round 25 alone:", fmt(alone), f" mean F1 {f1s(alone):.3f}")
     for (where, up, down), c in sorted(grid.items(), key=lambda kv: -f1s(kv[1]))[:12]:
         print(f"{where:<4} up {up:<5} down {down:<5} {fmt(c)}  mean F1 {f1s(c):.3f}")
 
@@ -184,7 +204,8 @@ def test(states_path: str, train: list[int], sets: list[int], up: float = 1.0, d
     for n in sets:
         who, act = _probs(datas[n], model)
         base[n] = states_for(datas[n], mentions[n], who, 1.0, 0.0, action=act)[0]
-        new[n], ch = states_for(datas[n], mentions[n], who, up, down, where, action=act, t_hold=hold, rivals=rivals)
+        new[n], ch = states_for(datas[n], mentions[n], who, up, down, where, action=act, t_hold=hold, rivals=rivals,
+                                named=named_sentences(datas[n]))
         changes.update(ch)
     print(f"sets {sets[0]}-{sets[-1]}; model trained on {train[0]}-{train[-1]}; {where} up {up} down {down} "
           f"hold {hold}{' (guarded)' if guard else ''}")
@@ -198,6 +219,8 @@ def main() -> None:
     c.add_argument("--states", required=True)
     c.add_argument("--train", default="0-40")
     c.add_argument("--folds", default="27-28,29-30,31-32,33-34,35-36,37-38,39-40")
+    c.add_argument("--where", default=",".join(WHERE), help="variants to try, comma-separated")
+    c.add_argument("--downs", default=",".join(map(str, DOWNS)), help="t_down values to try, comma-separated")
     t = sub.add_parser("test")
     t.add_argument("--states", required=True)
     t.add_argument("--train", default="0-40")
@@ -220,7 +243,8 @@ def main() -> None:
     th.add_argument("sets", nargs="+")
     args = ap.parse_args()
     if args.cmd == "choose":
-        choose(args.states, numbers([args.train]), [numbers([f]) for f in args.folds.split(",")])
+        choose(args.states, numbers([args.train]), [numbers([f]) for f in args.folds.split(",")],
+               tuple(args.where.split(",")), tuple(float(x) for x in args.downs.split(",")))
     elif args.cmd == "choose-hold":
         choose_hold(args.states, numbers([args.train]), [numbers([f]) for f in args.folds.split(",")], args.guard)
     elif args.cmd == "test-hold":
