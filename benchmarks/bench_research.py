@@ -476,7 +476,7 @@ def compare_is_current(path: Path) -> str | None:
     """Why ``compare EVENT`` would compare every event again (None: it will not)."""
     from sqlalchemy.orm import Session
 
-    from narratives.compare_stale import why_full
+    from narratives.compare_current import why_full
     from narratives.facts import load_facts
     from narratives.omissions import CompareSettings, code_version
     from narratives.store import create_store_engine

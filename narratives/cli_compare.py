@@ -2,6 +2,11 @@
 
 Registered on the ``narratives`` group by ``cli.py``; same conventions (thin commands,
 ``--db`` everywhere, ``--format table|md|json|csv`` on everything that lists).
+
+``compare EVENT`` on a SQLite store whose stored comparison is current reads it through
+``compare_view.stored_comparison`` and imports no SQLAlchemy, numpy or scikit-learn (about
+half a second of start-up): so SQLAlchemy, the lock and the profile queries are imported in
+the commands that use them, not here.
 """
 
 from __future__ import annotations
@@ -15,8 +20,6 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy.orm import Session
 
 from .action_model import rescue_term
 from .cli import (
@@ -31,23 +34,18 @@ from .cli import (
     when,
 )
 from .compare import KINDS, VERDICTS, compare_groups
-from .compare_queries import (
-    GROUP_COLUMNS,
+from .compare_current import file_sha256, is_current, remember
+from .compare_view import (
     OMISSION_COLUMNS,
     OMISSION_TABLE_COLUMNS,
-    PROFILE_COLUMNS,
     OmissionFilter,
-    ProfileFilter,
     event_comparison,
     list_omissions,
-    profile_rows,
-    stored_profiles,
+    stored_comparison,
 )
 from .errors import ConfigError, LockBusy, StoreError
-from .lock import collect_lock, lock_path_for
 from .report import cell, emit, plain
-from .store import db_url
-from .storefile import sqlite_database, utcnow
+from .storefile import db_url, sqlite_database, utcnow
 
 STATE_WORDS = {"attributed": "attributed", "agentless": "agentless", "unresolved": "unresolved", "absent": "—"}
 EVENT_VERDICTS = {"not_covered": "published nothing on this event while its feeds worked (not covered)",
@@ -109,7 +107,6 @@ def compare(db: str | None, event_id: int | None, facts_path: Path, min_support:
         narratives compare 25
         narratives compare 25 --format json
     """
-    from .compare_current import file_sha256, is_current, remember
     from .facts_config import default_facts_path
 
     facts_path = facts_path or default_facts_path()
@@ -120,10 +117,18 @@ def compare(db: str | None, event_id: int | None, facts_path: Path, min_support:
     database = sqlite_database(url)
     # Only a store that exists: a bad facts.yaml must stop before anything is created.
     if event_id is not None and not rebuild and (database is None or Path(database).is_file()):
-        engine = open_or_exit(url)
-        if is_current(engine, sha, key, event_id):  # the common case: show it, parse nothing
-            _show_event(engine, event_id, fmt)
+        if database is not None:  # the common case: read it, parse nothing, import no SQLAlchemy
+            current, view = stored_comparison(Path(database), sha, key, event_id)
+            if current:
+                _show_event(view, event_id, fmt)
+                return
+        engine = open_or_exit(url)  # another backend, an older schema, a busy or stale store
+        if _stored_is_current(engine, sha, key, event_id):
+            _show_event(_stored_view(engine, event_id), event_id, fmt)
             return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .lock import collect_lock, lock_path_for
     from .omissions import CompareSettings, run_compare
 
     try:
@@ -156,7 +161,7 @@ def compare(db: str | None, event_id: int | None, facts_path: Path, min_support:
     if report is not None and report.full and report.reason:
         click.echo(f"Compared every event again: {report.reason}.", err=True)
     if event_id is not None:
-        _show_event(engine, event_id, fmt)
+        _show_event(_stored_view(engine, event_id), event_id, fmt)
         return
     assert report is not None
     if fmt != "table":
@@ -175,9 +180,21 @@ def compare(db: str | None, event_id: int | None, facts_path: Path, min_support:
                    "See `narratives omissions` and `narratives outlets`.")
 
 
-def _show_event(engine: Any, event_id: int, fmt: str) -> None:
+def _stored_is_current(engine: Any, sha: str | None, key: dict, event_id: int) -> bool:
+    from sqlalchemy.orm import Session
+
     with Session(engine) as s:
-        view = event_comparison(s, event_id)
+        return is_current(s, sha, key, event_id)
+
+
+def _stored_view(engine: Any, event_id: int) -> dict | None:
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as s:
+        return event_comparison(s, event_id)
+
+
+def _show_event(view: dict | None, event_id: int, fmt: str) -> None:
     if view is None:
         fail(f"compare: no event {event_id}. Fix: pick an id from `narratives events`", EXIT_CONFIG)
     assert view is not None
@@ -361,6 +378,8 @@ def omissions(db: str | None, outlets: tuple[str, ...], facts: tuple[str, ...], 
         narratives omissions --outlet eastwire
         narratives omissions --fact russian_airstrikes --verdict all --format json
     """
+    from sqlalchemy.orm import Session
+
     engine = open_or_exit(db_url(db), write=False)
     chosen = () if "all" in verdicts else (verdicts or ("omitted", "agentless"))
     with Session(engine) as s:
@@ -402,6 +421,10 @@ def outlets(db: str | None, since: datetime | None, until: datetime | None, fact
         narratives outlets --since 30d
         narratives outlets --fact russian_airstrikes --groups --format json
     """
+    from sqlalchemy.orm import Session
+
+    from .compare_queries import GROUP_COLUMNS, PROFILE_COLUMNS, ProfileFilter, profile_rows, stored_profiles
+
     engine = open_or_exit(db_url(db), write=False)
     with Session(engine) as s:
         profiles, affiliations, labels = stored_profiles(s, ProfileFilter(since, until, facts, outlets, count_thin))

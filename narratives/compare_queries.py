@@ -1,4 +1,4 @@
-"""Reading comparisons back: verdict listings, one event side by side, inputs of outlet profiles.
+"""Reading comparisons back: outlet profiles and their inputs; verdict listings and one event side by side.
 
 Usage::
 
@@ -8,7 +8,9 @@ Usage::
         profiles, affiliations = stored_profiles(s, ProfileFilter(since=...))
 
 Repository functions: they take a session, return plain dicts or dataclasses, and never
-write. No scikit-learn here, so listing commands start fast.
+write. No scikit-learn here, so listing commands start fast. The verdict listing and the
+side-by-side view are SQL any connection runs, in ``compare_view`` (``narratives compare
+EVENT`` reads them without SQLAlchemy), and re-exported here.
 """
 
 from __future__ import annotations
@@ -19,186 +21,35 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .action_model import model_score, rescued_score
 from .compare import STATE_RANK, OutletCoverage, Profile, outlet_profiles
-from .event_queries import event_detail
+from .compare_view import (  # noqa: F401  (re-exported)
+    FINDINGS,
+    OMISSION_COLUMNS,
+    OMISSION_TABLE_COLUMNS,
+    OmissionFilter,
+    event_comparison,
+    list_omissions,
+)
 from .models import (
     ArticleFactsRow,
     ArticleRow,
-    ClaimRow,
-    ClaimSentenceRow,
     EventComparisonRow,
     EventLinkRow,
     EventRow,
     FactMentionRow,
     FactRow,
-    OmissionRow,
     OutletRow,
     RunRow,
 )
 
-OMISSION_COLUMNS = ["event_id", "event_last_published", "event", "outlet", "affiliation", "kind", "fact_id",
-                    "claim_id", "what", "verdict", "outlet_state", "confidence", "linked", "supporting_outlets",
-                    "supporting_article_ids", "quote_outlet", "quote", "evidence", "run_id"]
-OMISSION_TABLE_COLUMNS = ["event_id", "event", "outlet", "what", "verdict", "confidence", "supporting_outlets",
-                          "quote_outlet", "quote"]
 PROFILE_COLUMNS = ["outlet", "affiliation", "fact_id", "fact", "events", "omitted", "rate", "ci_low", "ci_high",
                    "agentless", "thin"]
 GROUP_COLUMNS = ["fact_id", "fact", "state_outlets", "state_events", "state_omitted", "state_rate",
                  "independent_outlets", "independent_events", "independent_omitted", "independent_rate",
                  "odds_ratio", "p_value"]
-FINDINGS = ("omitted", "agentless")
-
-
-@dataclass(frozen=True)
-class OmissionFilter:
-    outlets: tuple[str, ...] = ()
-    facts: tuple[str, ...] = ()  # fact ids (fact verdicts only)
-    verdicts: tuple[str, ...] = FINDINGS  # empty: all five
-    kinds: tuple[str, ...] = ()  # fact | claim | event; empty: all
-    events: tuple[int, ...] = ()
-    since: datetime | None = None  # events still reported at or after this time
-    until: datetime | None = None  # events first reported at or before this time
-    limit: int = 100  # 0: all
-
-
-def _loads(text: str | None) -> list:
-    return json.loads(text) if text else []
-
-
-def list_omissions(s: Session, f: OmissionFilter) -> tuple[list[dict], int]:
-    """Verdicts matching ``f``, most recent events first; also the count before ``limit``."""
-    om = OmissionRow
-    q = (select(om, EventRow.headline, EventRow.last_published, OutletRow.affiliation, FactRow.label, ClaimRow.label)
-         .join(OutletRow, OutletRow.id == om.outlet_id)
-         .join(EventRow, EventRow.id == om.event_id)
-         .outerjoin(FactRow, FactRow.id == om.fact_id)
-         .outerjoin(ClaimRow, ClaimRow.id == om.claim_id))
-    if f.outlets:
-        q = q.where(om.outlet_id.in_(f.outlets))
-    if f.facts:
-        q = q.where(om.fact_id.in_(f.facts))
-    if f.verdicts:
-        q = q.where(om.verdict.in_(f.verdicts))
-    if f.kinds:
-        q = q.where(om.kind.in_(f.kinds))
-    if f.events:
-        q = q.where(om.event_id.in_(f.events))
-    if f.since is not None:
-        q = q.where(EventRow.last_published >= f.since)
-    if f.until is not None:
-        q = q.where(EventRow.first_published <= f.until)
-    total = s.scalar(select(func.count()).select_from(q.subquery())) or 0
-    q = q.order_by(EventRow.last_published.desc(), om.event_id.desc(), om.outlet_id, om.kind.desc(),
-                   om.fact_id, ClaimRow.number, om.id)
-    if f.limit:
-        q = q.limit(f.limit)
-    return [_omission_dict(*row) for row in s.execute(q)], total
-
-
-def _omission_dict(o: OmissionRow, headline: str, last: datetime, affiliation: str, fact: str | None,
-                   claim: str | None) -> dict:
-    what = {"fact": fact or o.fact_id, "claim": f"claim: {claim}", "event": "(the event)"}.get(o.kind, "")
-    return {"event_id": o.event_id, "event_last_published": last, "event": headline, "outlet": o.outlet_id,
-            "affiliation": affiliation, "kind": o.kind, "fact_id": o.fact_id, "claim_id": o.claim_id, "what": what,
-            "verdict": o.verdict, "outlet_state": o.outlet_state, "confidence": o.confidence,
-            "linked": bool(o.linked), "supporting_outlets": _loads(o.supporting_outlets),
-            "supporting_article_ids": _loads(o.supporting_article_ids), "quote_outlet": o.quote_outlet,
-            "quote": o.quote, "evidence": _loads(o.evidence), "run_id": o.run_id}
-
-
-# --------------------------------------------------------------------------- one event
-
-
-def event_comparison(s: Session, event_id: int) -> dict | None:
-    """One event side by side: per outlet its headlines, each fact's state and evidence, the
-    claims it lacks, and its verdicts. ``None`` if there is no such event."""
-    found = event_detail(s, event_id)
-    if found is None:
-        return None
-    info, articles = found
-    for a in articles:
-        a["linked"] = None
-    linked = s.execute(
-        select(ArticleRow.id, ArticleRow.outlet_id, OutletRow.name, OutletRow.affiliation, ArticleRow.published_at,
-               ArticleRow.title, ArticleRow.url, EventLinkRow.similarity)
-        .join(EventLinkRow, EventLinkRow.article_id == ArticleRow.id)
-        .join(OutletRow, OutletRow.id == ArticleRow.outlet_id)
-        .where(EventLinkRow.event_id == event_id)
-        .order_by(ArticleRow.outlet_id, ArticleRow.published_at, ArticleRow.id)).all()
-    articles = articles + [{"outlet": r.outlet_id, "outlet_name": r.name, "affiliation": r.affiliation,
-                            "published_at": r.published_at, "title": r.title, "similarity": r.similarity,
-                            "article_id": r.id, "url": r.url, "linked": r.similarity} for r in linked]
-    record = s.get(EventComparisonRow, event_id)
-    run = s.get(RunRow, record.run_id) if record else None
-    comparison = None if record is None else {
-        "run_id": record.run_id, "compared_at": record.compared_at, "window_start": record.window_start,
-        "window_end": record.window_end, "outlets": record.outlets,
-        "code_version": run.code_version if run else None}
-    verdicts, _total = list_omissions(s, OmissionFilter(events=(event_id,), verdicts=(), limit=0))
-    article_ids = [a["article_id"] for a in articles]
-    thin = dict(s.execute(select(ArticleFactsRow.article_id, ArticleFactsRow.thin)
-                          .where(ArticleFactsRow.article_id.in_(article_ids))).all()) if article_ids else {}
-    mentions = s.execute(select(FactMentionRow).where(FactMentionRow.article_id.in_(article_ids))
-                         .order_by(FactMentionRow.article_id, FactMentionRow.sentence_index)).scalars().all() \
-        if article_ids else []
-    outlet_of = {a["article_id"]: a["outlet"] for a in articles}
-    claims = s.execute(select(ClaimRow).where(ClaimRow.event_id == event_id).order_by(ClaimRow.number)).scalars().all()
-    sentences: dict[int, list[dict]] = {}
-    if claims:
-        for x in s.execute(select(ClaimSentenceRow).where(ClaimSentenceRow.claim_id.in_([c.id for c in claims]))
-                           .order_by(ClaimSentenceRow.outlet_id, ClaimSentenceRow.article_id,
-                                     ClaimSentenceRow.sentence_index)).scalars():
-            sentences.setdefault(x.claim_id, []).append(
-                {"outlet": x.outlet_id, "article_id": x.article_id, "sentence": x.sentence})
-    claim_list = [{"claim_id": c.id, "number": c.number, "label": c.label, "outlets": _loads(c.outlets),
-                   "sentences": sentences.get(c.id, [])} for c in claims]
-    by_claim = {c["claim_id"]: c for c in claim_list}
-
-    outlets: dict[str, dict] = {}
-    for a in articles:
-        o = outlets.setdefault(a["outlet"], {"outlet": a["outlet"], "outlet_name": a["outlet_name"],
-                                             "affiliation": a["affiliation"], "covered": True, "linked": True,
-                                             "verdict": None, "articles": [], "facts": {}, "missing_claims": []})
-        o["linked"] = o["linked"] and a["linked"] is not None
-        o["articles"].append({"article_id": a["article_id"], "published_at": a["published_at"], "title": a["title"],
-                              "url": a["url"], "thin": bool(thin.get(a["article_id"], False)),
-                              "linked": a["linked"]})
-    for m in mentions:
-        facts = outlets[outlet_of[m.article_id]]["facts"]
-        best = facts.get(m.fact_id)
-        if best is None or STATE_RANK[m.state] > STATE_RANK[best["state"]]:
-            facts[m.fact_id] = {"state": m.state, "sentence": m.sentence, "article_id": m.article_id,
-                                "cues": m.cues, "model": model_score(m),
-                                "actor_by_model": rescued_score(m.actor_term) is not None, "verdict": None,
-                                "confidence": None, "evidence": []}
-    names = dict(s.execute(select(OutletRow.id, OutletRow.name)).all())
-    for v in verdicts:
-        o = outlets.setdefault(v["outlet"], {"outlet": v["outlet"], "outlet_name": names.get(v["outlet"], v["outlet"]),
-                                             "affiliation": v["affiliation"], "covered": False, "linked": False,
-                                             "verdict": None, "articles": [], "facts": {}, "missing_claims": []})
-        if v["kind"] == "event":
-            o["verdict"] = v["verdict"]
-        elif v["kind"] == "fact":
-            entry = o["facts"].setdefault(v["fact_id"], {"state": "absent", "sentence": None, "article_id": None,
-                                                          "cues": "", "evidence": []})
-            entry.update(verdict=v["verdict"], confidence=v["confidence"], evidence=v["evidence"])
-        elif v["kind"] == "claim" and v["claim_id"] in by_claim:
-            claim = by_claim[v["claim_id"]]
-            o["missing_claims"].append({"claim_id": claim["claim_id"], "number": claim["number"],
-                                        "label": claim["label"], "verdict": v["verdict"],
-                                        "outlets": claim["outlets"], "sentences": claim["sentences"]})
-    for o in outlets.values():
-        o["thin"] = bool(o["articles"]) and all(a["thin"] for a in o["articles"])
-    used = sorted({f for o in outlets.values() for f in o["facts"]})
-    labels = dict(s.execute(select(FactRow.id, FactRow.label).where(FactRow.id.in_(used))).all()) if used else {}
-    return {"event": info, "comparison": comparison,
-            "facts": [{"fact_id": f, "label": labels.get(f, f)} for f in used],
-            "outlets": [outlets[k] for k in sorted(outlets, key=lambda k: (not outlets[k]["covered"], k))],
-            "claims": claim_list, "verdicts": verdicts}
 
 
 # --------------------------------------------------------------------------- profiles

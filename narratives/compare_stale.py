@@ -3,13 +3,19 @@
 Usage::
 
     with Session(engine) as s:
-        stale_events(s)          # event ids whose stored comparison is missing or out of date
-        last_compare_run(s)      # the newest finished comparison run
+        stale_events(s)               # event ids whose stored comparison is missing or out of date
+        todo(s, full=False, only=[25])   # (events to compare, events whose comparison to drop)
 
 An event is stale when it was never compared (and at least two outlets covered it);
 clustering changed its articles since; its window was still open when it was last
 compared; an article published inside its window was clustered since; or one of its
-articles' text changed. ``why_full`` says when every event must be compared again.
+articles' text changed. ``compare_current.why_full`` says when every event must be
+compared again.
+
+These are the set-based queries of a pass over every event. The events a run is given
+(``narratives compare EVENT``) are checked one by one with ``compare_current.event_todo``,
+the same SQL the command's read-only fast path runs; tests/test_compare_current.py checks
+the two forms agree.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from collections.abc import Sequence
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from .compare_current import event_todo
 from .models import (
     ArticleFactsRow,
     ArticleRow,
@@ -36,43 +43,16 @@ from .store import batches
 MIN_OUTLETS = 2  # events covered by fewer outlets have nothing to compare
 
 
-def last_compare_run(s: Session) -> RunRow | None:
-    """The newest finished comparison run (whatever its scope)."""
-    return s.scalars(select(RunRow).where(RunRow.kind == "compare", RunRow.status == "done")
-                     .order_by(RunRow.id.desc()).limit(1)).first()
-
-
-def why_full(s: Session, params: dict, code: str, rebuild: bool) -> str | None:
-    """Why every event must be compared again (None: only the stale ones)."""
-    if rebuild:
-        return "--rebuild"
-    latest = s.scalars(select(RunRow).where(RunRow.kind == "compare").order_by(RunRow.id.desc()).limit(1)).first()
-    if latest is not None and latest.status != "done" and json.loads(latest.params).get("scope") == "all":
-        return f"comparison run {latest.id}, which compared every event, did not finish"
-    last = last_compare_run(s)
-    if last is None:
-        return None
-    before = json.loads(last.params)
-    if before.get("facts_digest") != params["facts_digest"]:
-        return "the fact catalogue changed"
-    changed = sorted(k for k in params if k != "facts_digest" and before.get(k) != params[k])
-    if changed:
-        return "parameters changed: " + ", ".join(f"{k}={params[k]}" for k in changed)
-    if last.code_version != code:
-        return f"the comparison code changed ({last.code_version} -> {code})"
-    return None
-
-
 def todo(s: Session, full: bool, only: Sequence[int] | None) -> tuple[set[int], set[int]]:
     """(events to compare, events whose comparison is to be dropped)."""
+    if only is not None and not full:
+        asked = {e: event_todo(s, e) for e in set(only)}
+        return {e for e, t in asked.items() if t == "compare"}, {e for e, t in asked.items() if t == "drop"}
     gone = set(s.scalars(select(EventComparisonRow.event_id).outerjoin(
         EventRow, EventRow.id == EventComparisonRow.event_id).where(EventRow.id.is_(None))))
     if only is not None:
-        wanted = set(only)
-        existing = set(s.scalars(select(EventRow.id).where(EventRow.id.in_(wanted))))
-        if full:
-            return _comparable(s) | existing, gone
-        return stale_events(s, among=existing, min_outlets=1), gone & wanted
+        existing = set(s.scalars(select(EventRow.id).where(EventRow.id.in_(set(only)))))
+        return _comparable(s) | existing, gone
     if full:
         return _comparable(s), gone
     stale = stale_events(s)
@@ -87,33 +67,18 @@ def _comparable(s: Session) -> set[int]:
     return set(s.scalars(select(EventRow.id).where(EventRow.outlet_count >= MIN_OUTLETS)))
 
 
-def stale_events(s: Session, among: set[int] | None = None, min_outlets: int = MIN_OUTLETS) -> set[int]:
+def stale_events(s: Session, min_outlets: int = MIN_OUTLETS) -> set[int]:
     """Events whose stored comparison is missing or out of date (see the module docstring)."""
     ec, e = EventComparisonRow, EventRow
     q = (select(e.id).outerjoin(ec, ec.event_id == e.id)
          .where(or_(and_(ec.event_id.is_(None), e.outlet_count >= min_outlets),
                     e.updated_run_id > ec.cluster_run, ec.window_end > ec.compared_at)))
-    if among is not None:
-        q = q.where(e.id.in_(list(among)))
-    stale = set(s.scalars(q))
-    stale |= _new_in_window(s, among)
-    stale |= _text_changed(s, among)
-    return stale
+    return set(s.scalars(q)) | _new_in_window(s) | _text_changed(s)
 
 
-def _new_in_window(s: Session, among: set[int] | None) -> set[int]:
+def _new_in_window(s: Session) -> set[int]:
     """Compared events with an article in their window that clustering placed after they were compared."""
     ec = EventComparisonRow
-    if among is not None:  # a few events: look in each one's window
-        found = set()
-        for event_id, start, end, cluster_run in s.execute(
-                select(ec.event_id, ec.window_start, ec.window_end, ec.cluster_run).where(ec.event_id.in_(list(among)))):
-            if s.scalar(select(EventArticleRow.article_id)
-                        .join(ArticleRow, ArticleRow.id == EventArticleRow.article_id)
-                        .where(ArticleRow.published_at.between(start, end), EventArticleRow.run_id > cluster_run)
-                        .limit(1)) is not None:
-                found.add(event_id)
-        return found
     # Every event stale since the last full pass was compared in it: newer articles are enough.
     last = s.scalars(select(RunRow.params).where(RunRow.kind == "compare", RunRow.status == "done",
                                                  RunRow.params.not_like('%"scope": "event"%'))
@@ -138,7 +103,7 @@ def _new_in_window(s: Session, among: set[int] | None) -> set[int]:
     return found
 
 
-def _text_changed(s: Session, among: set[int] | None) -> set[int]:
+def _text_changed(s: Session) -> set[int]:
     """Events with an article whose text changed after it was matched."""
     af = ArticleFactsRow
     q = (select(EventArticleRow.event_id).distinct()
@@ -151,7 +116,4 @@ def _text_changed(s: Session, among: set[int] | None) -> set[int]:
              .join(ArticleRow, ArticleRow.id == af.article_id)
              .outerjoin(ArticleTextRow, ArticleTextRow.article_id == af.article_id)
              .where(or_(ArticleRow.updated_at > af.text_seen_at, ArticleTextRow.fetched_at > af.text_seen_at)))
-    if among is not None:
-        q = q.where(EventArticleRow.event_id.in_(list(among)))
-        links = links.where(EventLinkRow.event_id.in_(list(among)))
     return set(s.scalars(q)) | set(s.scalars(links))

@@ -7,6 +7,7 @@ Usage::
         event, articles = event_detail(s, rows[0]["id"])
 
 Repository functions: they take a session, return plain dicts, and never write.
+``event_detail`` lives in ``event_view`` (SQL any connection runs) and is re-exported here.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from datetime import datetime
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from .models import ArticleRow, EventArticleRow, EventRow, OutletRow, RunRow
+from .event_view import event_detail, event_dict  # noqa: F401  (event_detail re-exported)
+from .models import ArticleRow, EventArticleRow, EventRow
 
 EVENT_COLUMNS = ["id", "first_published", "last_published", "articles", "outlets", "outlet_ids",
                  "headline", "top_terms"]
@@ -63,7 +65,7 @@ def list_events(s: Session, f: EventFilter) -> tuple[list[dict], int]:
         query = query.limit(f.limit)
     events = s.scalars(query).all()
     outlets = _outlets_of(s, [e.id for e in events])
-    return [_event_dict(e, outlets.get(e.id, [])) for e in events], total
+    return [event_dict(e, outlets.get(e.id, [])) for e in events], total
 
 
 def _outlets_of(s: Session, ids: list[int]) -> dict[int, list[str]]:
@@ -77,32 +79,3 @@ def _outlets_of(s: Session, ids: list[int]) -> dict[int, list[str]]:
         for event_id, outlet in rows:
             found.setdefault(event_id, []).append(outlet)
     return found
-
-
-def _event_dict(e: EventRow, outlets: list[str]) -> dict:
-    return {"id": e.id, "first_published": e.first_published, "last_published": e.last_published,
-            "articles": e.article_count, "outlets": e.outlet_count, "outlet_ids": ", ".join(outlets),
-            "headline": e.headline, "top_terms": e.top_terms, "label": e.label}
-
-
-def event_detail(s: Session, event_id: int) -> tuple[dict, list[dict]] | None:
-    """One event and its articles, ordered by outlet then time; ``None`` if there is no such event."""
-    event = s.get(EventRow, event_id)
-    if event is None:
-        return None
-    rows = s.execute(
-        select(ArticleRow.id, ArticleRow.outlet_id, OutletRow.name, OutletRow.affiliation,
-               ArticleRow.published_at, ArticleRow.title, ArticleRow.url, EventArticleRow.similarity)
-        .join(EventArticleRow, EventArticleRow.article_id == ArticleRow.id)
-        .join(OutletRow, OutletRow.id == ArticleRow.outlet_id)
-        .where(EventArticleRow.event_id == event_id)
-        .order_by(ArticleRow.outlet_id, ArticleRow.published_at, ArticleRow.id)
-    ).all()
-    articles = [{"outlet": r.outlet_id, "outlet_name": r.name, "affiliation": r.affiliation,
-                 "published_at": r.published_at, "title": r.title, "similarity": r.similarity,
-                 "article_id": r.id, "url": r.url} for r in rows]
-    info = _event_dict(event, sorted({a["outlet"] for a in articles}))
-    run = s.get(RunRow, event.updated_run_id)
-    info["updated_run_id"] = event.updated_run_id
-    info["code_version"] = run.code_version if run else None
-    return info, articles

@@ -32,7 +32,6 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -40,7 +39,6 @@ from sqlalchemy import Boolean, DateTime, case, column, delete, func, insert, se
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from . import __version__
 from .cluster_state import stack_terms, stored_boilerplate, stored_idf, weight_counts
 from .compare import (
     WINDOW_PAD,
@@ -53,7 +51,8 @@ from .compare import (
     fact_verdicts,
     window_health,
 )
-from .compare_stale import MIN_OUTLETS, why_full
+from .compare_current import code_version, why_full
+from .compare_stale import MIN_OUTLETS
 from .compare_stale import todo as todo_events
 from .models import (
     ArticleFactsRow,
@@ -82,8 +81,6 @@ if TYPE_CHECKING:
 
 OK_OUTCOMES = ("ok", "not_modified", "unchanged")
 FAILED_OUTCOMES = ("error", "gone")
-_CODE = ("compare.py", "omissions.py", "cluster_state.py", "compare_stale.py", "facts.py", "facts_config.py", "terms.py", "roles.py", "claims.py",
-         "text.py", "thin.py", "action_model.py", "action_model.npz")
 
 V_ARTICLES = table("v_articles", column("article_id"), column("outlet"), column("title"), column("summary"),
                    column("full_text"), column("thin", Boolean), column("published_at", DateTime),
@@ -141,16 +138,6 @@ class CompareReport:
     removed: int = 0  # events whose verdicts were dropped (merged away, or left with one outlet)
     verdicts: dict[str, int] = field(default_factory=dict)  # verdict -> rows written
     events_total: int = 0  # events with a comparison in the store
-
-
-def code_version() -> str:
-    """Package version plus a digest of the comparison code, so a run names the exact method."""
-    digest = hashlib.sha256()
-    here = Path(__file__).parent
-    for name in _CODE:
-        path = here / name
-        digest.update(path.read_bytes() if path.exists() else b"")
-    return f"{__version__}+{digest.hexdigest()[:10]}"
 
 
 def catalogue_digest(catalogue: Any) -> str:
