@@ -61,14 +61,14 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from narratives.compare import OutletCoverage, fact_verdicts  # noqa: E402
+from narratives.compare import STATE_RANK, OutletCoverage, fact_verdicts  # noqa: E402
 from narratives.text import split_sentences  # noqa: E402
 from narratives.thin import is_thin  # noqa: E402
 
 DATA = REPO / "benchmarks" / "data" / "facts_eval.yaml"
 CATALOGUE = REPO / "facts.yaml"
 STATES = ("attributed", "agentless")
-RANK = {"absent": 0, "unresolved": 1, "agentless": 2, "attributed": 3}
+RANK = dict(STATE_RANK)  # a copy: the experiments rank states of their own in it
 HEALTH = ("healthy", "failing", "not_collected")
 CONFLICTS = ("syria", "russia-ukraine", "israel-gaza")
 SCORED_VERDICTS = ("omitted", "agentless")
