@@ -106,6 +106,8 @@ SETS = [
     HeldOut("facts_eval_holdout50.yaml", "yy", _written("twenty-fifth"), _before(49)),
     HeldOut("facts_eval_holdout51.yaml", "zz", _written("twenty-sixth"), _before(51)),
     HeldOut("facts_eval_holdout52.yaml", "ab", _written("twenty-sixth"), _before(51)),
+    HeldOut("facts_eval_holdout53.yaml", "ac", _written("twenty-seventh"), _before(53)),
+    HeldOut("facts_eval_holdout54.yaml", "ad", _written("twenty-seventh"), _before(53)),
 ]
 
 
