@@ -108,6 +108,8 @@ SETS = [
     HeldOut("facts_eval_holdout52.yaml", "ab", _written("twenty-sixth"), _before(51)),
     HeldOut("facts_eval_holdout53.yaml", "ac", _written("twenty-seventh"), _before(53)),
     HeldOut("facts_eval_holdout54.yaml", "ad", _written("twenty-seventh"), _before(53)),
+    HeldOut("facts_eval_holdout55.yaml", "ae", _written("twenty-seventh"), _before(55)),
+    HeldOut("facts_eval_holdout56.yaml", "af", _written("twenty-seventh"), _before(55)),
 ]
 
 
