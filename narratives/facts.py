@@ -401,6 +401,26 @@ class FactMatcher:
             if end is not None and end > found.get((term, i), 0):
                 found[(term, i)] = end
 
+    def _accuses_of_another(self, words: Sequence[str], start: int, end: int,
+                            hits: list[tuple[int, int, int]]) -> bool:
+        """Whether the blame word at ``start:end`` is an accusation of an act it names itself:
+        "accused Hamas of using hospitals", "accused Moscow of committing a war crime". Such a
+        sentence does not blame anyone for the previous sentence's act (when the act it names
+        is the fact's own, the sentence carries the fact itself); "accused Ukraine of the
+        attack" ("of" followed by a back-reference of two words or more, facts.yaml
+        ``references:``) still does. Looked at only for a blame word, not for every sentence."""
+        if not words[start].startswith("accus"):
+            return False
+        after = words[end : end + _ACCUSED_REACH + 1]
+        if "of" not in after:
+            return False
+        of = end + after.index("of")
+        # "the attack", "the strike"; not a pronoun ("accused Hamas of diverting aid to its fighters")
+        return not any(
+            of < s <= of + _ACCUSED_REACH and e > s + 1 and any(r == _REFERENCE for r, _, _ in self._roles[term])
+            for term, s, e in hits
+        )
+
     def _sentence(self, sentence: str) -> _Sentence:
         tokens = Tokens.of(sentence)
         _mark_minor_ages(tokens)
@@ -466,9 +486,6 @@ class FactMatcher:
             here = clause[start]
             return several and here not in acted | blamed | identified and not referring - {here}
 
-        # "the attack", "the strike" (not a pronoun: "accused Hamas of diverting aid to its fighters")
-        referring_at = {start for term, start, end in hits
-                        if end > start + 1 and any(r == _REFERENCE for r, _, _ in self._roles[term])}
         cues: list[tuple[int, str]] = []
         for term, start, end in sorted(hits, key=lambda h: (h[1], -h[2])):
             text = self._terms[term]
@@ -507,7 +524,7 @@ class FactMatcher:
                 elif role == _CUE:
                     cues.append((start, " ".join(tokens.text(start, end).lower().split())))
                 elif role == _BLAME:
-                    info.blame = info.blame or not _accuses_of_another(tokens.words, start, end, referring_at)
+                    info.blame = info.blame or not self._accuses_of_another(tokens.words, start, end, hits)
                 elif role == _OTHER:
                     if (
                         not any(s < end and start < e for s, e in excluded_all)
@@ -685,21 +702,20 @@ class FactMatcher:
             states.setdefault(m.fact_id, set()).add(m.state)
             by_sentence.setdefault((m.fact_id, m.sentence_index), m)
         added = []
+        deleted = [f for f in sorted(whose) if states.get(f) == {"agentless"}]
         # The model says whose an act is; it cannot supply a doer no sentence names ("Missile
         # strikes hotel in Kramatorsk"): only a sentence that names an actor, or follows one
         # that does, may attribute.
-        infos = scan.infos
-        unnamed = [k for k in range(len(infos)) if not infos[k].actors and not (k and infos[k - 1].actors)]
-        for f in sorted(whose):
-            if states.get(f) == {"agentless"}:
-                p = probs[f + ATTRIBUTION].copy()
-                p[unnamed] = 0.0
-                k = int(p.argmax())
-                if p[k] > opinion.attribute:
-                    rule = by_sentence.get((f, k))
-                    added.append(Mention(f, "attributed", k, scan.sentences[k],
-                                         rule.action_term if rule else rescue_term(float(probs[f][k])),
-                                         rescue_term(float(p[k])), "sentence", scan.infos[k].cues))
+        unnamed = _unnamed(scan.infos) if deleted else []
+        for f in deleted:
+            p = probs[f + ATTRIBUTION].copy()
+            p[unnamed] = 0.0
+            k = int(p.argmax())
+            if p[k] > opinion.attribute:
+                rule = by_sentence.get((f, k))
+                added.append(Mention(f, "attributed", k, scan.sentences[k],
+                                     rule.action_term if rule else rescue_term(float(probs[f][k])),
+                                     rescue_term(float(p[k])), "sentence", scan.infos[k].cues))
         for f in sorted(held - states.keys()):
             p = probs[f].copy()
             # not where the rules read a rival's act (the same act, another actor): whose it
@@ -908,20 +924,10 @@ _KIN = frozenset(
 )
 
 
-def _accuses_of_another(words: Sequence[str], start: int, end: int, referring_at: set[int]) -> bool:
-    """Whether the blame word at ``start:end`` is an accusation of an act it names itself:
-    "accused Hamas of using hospitals", "accused Moscow of committing a war crime". Such a
-    sentence does not blame anyone for the previous sentence's act (when the act it names is
-    the fact's own, the sentence carries the fact itself); "accused Ukraine of the attack"
-    ("of" followed by a back-reference of two words or more, facts.yaml ``references:``) still
-    does."""
-    if not words[start].startswith("accus"):
-        return False
-    after = words[end : end + _ACCUSED_REACH + 1]
-    if "of" not in after:
-        return False
-    of = end + after.index("of")
-    return not any(of < k <= of + _ACCUSED_REACH for k in referring_at)
+def _unnamed(infos: Sequence[_Sentence]) -> list[int]:
+    """The sentences that name no actor (of any fact) and do not follow one that does:
+    where the second opinion's ``attribute`` may not find a doer."""
+    return [k for k in range(len(infos)) if not infos[k].actors and not (k and infos[k - 1].actors)]
 
 
 def _mark_minor_ages(tokens: Tokens) -> None:

@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter, defaultdict
+from functools import cache
 
 from action_classifier import RANK, REPO, f1s, fmt, load_mentions, load_sets, report, score
 from error_split import numbers
@@ -125,24 +126,31 @@ def states_for(data, mentions, probs, t_up: float, t_down: float, where: str = "
     return out, changes
 
 
+@cache
+def shipped_matcher():
+    """The shipped catalogue's matcher, built once per process."""
+    from narratives.facts import FactMatcher, load_facts
+
+    return FactMatcher(load_facts(REPO / "facts.yaml"))
+
+
 def rival_ids() -> dict:
     """The shipped catalogue's rival facts (the same actions, other actors): with ``--guard``
     no hold on a sentence the rules read a rival's act in."""
-    from narratives.facts import FactMatcher, load_facts
-
-    return dict(FactMatcher(load_facts(REPO / "facts.yaml"))._rival_ids)
+    return dict(shipped_matcher()._rival_ids)
 
 
 def named_sentences(data) -> dict:
     """Per article, the sentences that name an actor (the shipped matcher's actor terms, of
-    any fact, as it reads them) or follow one that does: where ``named`` may attribute."""
-    from narratives.facts import FactMatcher, load_facts
+    any fact, as it reads them) or follow one that does: where ``named`` may attribute (the
+    complement of what the shipped ``attribute`` may not use, ``facts._unnamed``)."""
+    from narratives.facts import _unnamed
 
-    matcher = FactMatcher(load_facts(REPO / "facts.yaml"))
     out = {}
     for a in data.articles:
-        infos = matcher.scan(a.sentences).infos
-        out[a.id] = [k for k in range(len(infos)) if infos[k].actors or (k and infos[k - 1].actors)]
+        infos = shipped_matcher().scan(a.sentences).infos
+        unnamed = set(_unnamed(infos))
+        out[a.id] = [k for k in range(len(infos)) if k not in unnamed]
     return out
 
 
