@@ -20,13 +20,18 @@ It is **attributed** when one of the fact's actors is named
   may itself carry the actor by reference, so "They" chains (``actor_where="previous"``);
 - in the next sentence, when that sentence blames it (facts.yaml ``blame:``: "Activists
   blamed Russia.", "Moscow denied responsibility."): a report that names the perpetrator
-  right after the event has not deleted the agent (``actor_where="next"``). An accusation
+  right after the event has not deleted the agent (``actor_where="next"``). The doer is
+  the one blamed, not whoever blames: the actor after an active "blame"/"accuse" or
+  "carried out by" ("Russia blamed Ukraine", "He accuses Ukraine of the attack, and Russia's
+  foreign ministry called it terrorism": Ukraine), the one just before "responsible",
+  "was behind" or a passive "was blamed" ("The IDF holds Hamas responsible": Hamas). An accusation
   of an act it names itself ("Israel accused Hamas of using hospitals as cover") blames no
   one for the previous sentence's act; one "of the attack" does.
 
 An actor word counts only where it names the doer: not a target ("strikes on Hezbollah
-positions", "Ukraine's grid", "fuel to Russian forces"), not a source ("Ukrainian officials
-said a missile hit ...", "according to Syrian military sources") unless the source speaks of
+positions", "Ukraine's grid", "fuel to Russian forces", "a deployment point of Ukrainian
+troops"), not a defender ("Russian air defences destroyed 14 drones"), not a place ("homes
+in and around Kyiv"), not a source ("Ukrainian officials said a missile hit ...", "according to Syrian military sources") unless the source speaks of
 itself ("said its jets ..."), denies the report, says the action hit the other side's
 fighters ("Israeli officials said the strike targeted Hamas militants") or is an armed force
 reporting a strike no one else is named for ("the IDF said fighter jets had struck
@@ -121,6 +126,13 @@ REFERENCE_WINDOW = 5
 #: How far "of" may follow "accused" (the accused named between), and how far after "of" a
 #: back-reference makes the accusation one of the previous sentence's act ("of the attack").
 _ACCUSED_REACH = 5
+#: How many words may stand between a blame word and the actor it blames ("blamed the attack
+#: on Russian jets", "Moscow has denied any responsibility").
+_BLAMED_REACH = 4
+#: ... and between actors blamed together ("carried out by both Russian and Syrian jets").
+_JOINERS = frozenset("and or both".split())
+#: ... and the blamed come before a passive blame word ("Ukraine was blamed").
+_PASSIVE = frozenset("is was are were be been being".split())
 #: After a pronoun these make it a non-agent (expletive "it", passive "they were killed").
 _BE = frozenset("is was are were s re been being remains remained seems seemed appears appeared".split())
 #: "Syrian and Russian warplanes", "Syrian or Russian jets": both modifiers take the noun.
@@ -217,6 +229,7 @@ class _Sentence:
     cues: tuple[str, ...] = ()
     reference: int | None = None  # word index of the first back-reference in the window
     blame: bool = False
+    blamed: dict[int, str] = field(default_factory=dict)  # fact -> actor term the sentence blames
     # word spans (start, end) of: every actor term per fact; those that name a perpetrator (not a
     # target or a source) per fact; other_actors terms naming a perpetrator; action terms per fact
     actor_spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
@@ -487,6 +500,8 @@ class FactMatcher:
             return several and here not in acted | blamed | identified and not referring - {here}
 
         cues: list[tuple[int, str]] = []
+        blames: list[tuple[int, int]] = []  # spans of blame words that blame the previous act
+        named_here: list[tuple[int, int, int, str]] = []  # (start, end, fact, term) of every actor
         for term, start, end in sorted(hits, key=lambda h: (h[1], -h[2])):
             text = self._terms[term]
             for role, f, group in self._roles[term]:
@@ -499,6 +514,7 @@ class FactMatcher:
                             continue
                         actors.setdefault(f, (start, text))
                         info.actor_spans.setdefault(f, []).append((start, end))
+                        named_here.append((start, end, f, text))
                         kind, verb = actor_role(tokens, start, end, action_starts)
                         if kind == "agent" and alone(start):
                             kind = "named"  # named, and neither the doer nor a source
@@ -524,7 +540,9 @@ class FactMatcher:
                 elif role == _CUE:
                     cues.append((start, " ".join(tokens.text(start, end).lower().split())))
                 elif role == _BLAME:
-                    info.blame = info.blame or not self._accuses_of_another(tokens.words, start, end, hits)
+                    if not self._accuses_of_another(tokens.words, start, end, hits):
+                        info.blame = True
+                        blames.append((start, end))
                 elif role == _OTHER:
                     if (
                         not any(s < end and start < e for s, e in excluded_all)
@@ -552,6 +570,8 @@ class FactMatcher:
                     if not reported and not speaker and not (pronoun and tokens.words[end] in _BE):
                         info.reference = start
         info.actors = {f: text for f, (_, text) in actors.items()}
+        if blames:
+            info.blamed = _blamed(tokens.words, blames, named_here)
         # A source speaks of its own action only when it refers back to itself after its verb.
         named = sorted(s for spans in info.actor_spans.values() for s, _ in spans)
         doing = sorted(s for spans in info.perpetrators.values() for s, _ in spans)
@@ -807,8 +827,8 @@ class FactMatcher:
                 elif i and info.reference is not None and f in carried[i - 1]:
                     actor, j = carried[i - 1][f]
                     where, cues = "previous", _merge(infos[j].cues, cues)
-                elif i + 1 < len(infos) and f in infos[i + 1].agents and infos[i + 1].blame:
-                    actor, where = infos[i + 1].agents[f], "next"
+                elif i + 1 < len(infos) and f in infos[i + 1].blamed:
+                    actor, where = infos[i + 1].blamed[f], "next"
                     cues = _merge(cues, infos[i + 1].cues)
                 state: Literal["attributed", "agentless"] = (
                     "agentless" if fact.actor and actor is None else "attributed"
@@ -922,6 +942,41 @@ def _of_itself(words: Sequence[str], stop: int | None = None) -> bool:
 _KIN = frozenset(
     "son daughter brother sister child boy girl nephew niece grandson granddaughter cousin".split()
 )
+
+
+def _blamed(words: Sequence[str], blames: Sequence[tuple[int, int]],
+            named: Sequence[tuple[int, int, int, str]]) -> dict[int, str]:
+    """The actors a blaming sentence blames (fact -> term), not the ones blaming: "Russia
+    blamed Ukraine" blames Ukraine, "He accuses Ukraine of the attack, and Russia's foreign
+    ministry called it terrorism" not Russia. The blamed follows an active "blame"/"accuse",
+    "carried out by", "attributed to" (with the actors coordinated with it: "by both Russian
+    and Syrian jets"); it comes just before "responsible", "was behind" or a passive "was
+    blamed" ("The IDF holds Hamas responsible": Hamas, not the IDF)."""
+    out: dict[int, str] = {}
+    for b_start, b_end in blames:
+        word = words[b_start]
+        # "was blamed", "has been accused" (not "are blaming")
+        passive = word.endswith("ed") and bool(_PASSIVE.intersection(words[max(0, b_start - 2) : b_start]))
+        if word.startswith(("blam", "accus")) and not passive or words[b_end - 1] in ("by", "to"):
+            after = sorted((s, e, f, t) for s, e, f, t in named if b_end <= s <= b_end + _BLAMED_REACH)
+            if not after:
+                continue
+            chosen = [after[0]]
+            for s, e, f, t in after[1:]:
+                last = max(e2 for _, e2, _, _ in chosen)
+                if s < last or set(words[last:s]) <= _JOINERS:
+                    chosen.append((s, e, f, t))
+        else:
+            before = [(s, e, f, t) for s, e, f, t in named if e <= b_start]
+            last = max((e for _, e, _, _ in before), default=-1)
+            if not before or last < b_start - _BLAMED_REACH:
+                continue
+            # the actor that ends last, with every term overlapping it ("Kyiv regime", "Kyiv")
+            nearest = min(s for s, e, _, _ in before if e == last)
+            chosen = [(s, e, f, t) for s, e, f, t in before if e > nearest]
+        for _s, _e, f, t in chosen:
+            out.setdefault(f, t)
+    return out
 
 
 def _unnamed(infos: Sequence[_Sentence]) -> list[int]:

@@ -5,8 +5,8 @@ Usage::
     actor_role(tokens, start, end, actions)   # ("agent" | "target" | "source", index of a source's verb)
     nearest(actions, own, rivals, words) # is the action nearer this fact's actor than a rival's?
 
-Word lists, not parsing: an actor right after "on"/"against" or before "positions"/"grid"
-is a target; one followed within a few words by "said"/"condemned", by a reaction ("has not
+Word lists, not parsing: an actor right after "on"/"against", before "positions"/"grid" or
+after "a deployment point of" is a target, and one before "air defences" defends; one followed within a few words by "said"/"condemned", by a reaction ("has not
 commented", "concerned over reports") or by a spokesman ("Russia's envoy") is a source; one
 that intercepts or repels the weapons defends (a "target": not the doer); a place name in
 capitals at the start is a dateline. Each rule is a list researchers can read.
@@ -29,7 +29,11 @@ _JOINERS = frozenset("and with alongside allied allies".split())
 _TARGET_BEFORE = frozenset("on against targeting targeted".split())
 #: ... and so it is right after these when no action term follows it ("fuel to Russian
 #: forces", "in Ukraine"; but "killed in Russian strikes" names the perpetrator).
-_PLACE_BEFORE = frozenset("to in into near across inside toward towards borders bordering".split())
+_PLACE_BEFORE = frozenset(
+    "to in into near across inside toward towards borders bordering "
+    # ... "homes in and around Kyiv", "villages outside Israeli-held ..."
+    "around outside throughout within".split()
+)
 _DETERMINERS = frozenset("the a an".split())
 #: ... unless the preposition follows one of these: the actor is then the accused ("blamed on
 #: government forces", "attributed to Russia", "charges against the Israeli leaders").
@@ -143,8 +147,11 @@ _COUNTED = frozenset(
 #: An actor after "of the" after one of these is a place: "the territory of the Russian Federation".
 _PLACE_OF = frozenset(
     "territory territories soil region regions border borders "
-    # ... and so is the strike's target: "hit a gathering of Ukrainian officers"
-    "gathering gatherings concentration concentrations cluster clusters accumulation accumulations".split()
+    # ... and so is the strike's target: "hit a gathering of Ukrainian officers", "a deployment
+    # point of Ukrainian troops", "positions of the Syrian army"
+    "gathering gatherings concentration concentrations cluster clusters accumulation accumulations "
+    "point points position positions base bases depot depots post posts outpost outposts "
+    "headquarters".split()
 )
 #: ... and one after "of the" after one of these is spoken of, it does not act: "to tarnish the
 #: image of the army".
@@ -229,11 +236,13 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
         return "target", -1  # people counted: "wounding three Israelis", "12 Ukrainians"
     if after in _SPEAKERS:  # "Russia's envoy demanded ...": its speaker, whose verb may come late
         return "source", nxt
+    after2 = words[nxt + 1] if nxt + 1 < len(words) else ""
+    if after == "air" and after2.startswith(("defence", "defense")):
+        return "target", -1  # "Russian air defences destroyed a further 14 drones": it defends
     if before == "of" and (preceding in _PLACE_OF or preceding in _SPOKEN_OF):
         return "target", -1
     if before == "at" and k == start - 1 and after not in _POSTS:  # "fired at Ukraine"; not "at an Israeli checkpoint"
         return "target", -1
-    after2 = words[nxt + 1] if nxt + 1 < len(words) else ""
     if (before in _RELATIVE and not actions.intersection(range(end, end + _RELATIVE_REACH))
             and not (before == "that" and _THAT_REPORTS.intersection(words[max(0, k - _REPORT_REACH) : k]))):
         return "target", -1

@@ -110,6 +110,8 @@ SETS = [
     HeldOut("facts_eval_holdout54.yaml", "ad", _written("twenty-seventh"), _before(53)),
     HeldOut("facts_eval_holdout55.yaml", "ae", _written("twenty-seventh"), _before(55)),
     HeldOut("facts_eval_holdout56.yaml", "af", _written("twenty-seventh"), _before(55)),
+    HeldOut("facts_eval_holdout57.yaml", "ag", _written("twenty-seventh"), _before(57)),
+    HeldOut("facts_eval_holdout58.yaml", "ah", _written("twenty-seventh"), _before(57)),
 ]
 
 

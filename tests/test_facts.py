@@ -320,6 +320,82 @@ def test_an_accusation_blames_for_the_previous_act_only_when_it_is_of_that_act(s
     assert m.actor_where == ("next" if state == "attributed" else None)
 
 
+def _next_actor(matcher: FactMatcher, first: str, blame: str) -> dict[str, str | None]:
+    """fact -> actor of the first sentence's mentions, when it came from the next sentence."""
+    return {m.fact_id: m.actor_term for m in matcher.mentions([first, blame])
+            if m.sentence_index == 0 and m.actor_where == "next"}
+
+
+@pytest.mark.parametrize(
+    ("blame", "doers"),
+    [
+        # the blamed follows an active "blame"/"accuse" ...
+        ("Russia blamed Ukraine for the attack.", {"ukrainian_strikes": "Ukraine"}),
+        ("Russian officials blame Ukrainian forces for the attack.", {"ukrainian_strikes": "Ukrainian"}),
+        ("He accuses Ukraine of carrying out the attack, and Russia's foreign ministry has called it "
+         "an act of terrorism.", {"ukrainian_strikes": "Ukraine"}),
+        ("Activists blamed the attack on Russian forces.", {"russian_missile_strikes": "Russian"}),
+        # ... or comes just before "responsible", "responsibility", "was behind", a passive "was blamed"
+        ("Ukraine was blamed for the attack.", {"ukrainian_strikes": "Ukraine"}),
+        ("Moscow has denied any responsibility.", {"russian_missile_strikes": "Moscow"}),
+        # whoever blames is not the doer: no one named after the blame word, no one blamed
+        ("Russia alleged that the attack was staged, a claim the group it blamed has denied.", {}),
+        ("The Russian foreign ministry called the attack a terrorist act and said Western countries that "
+         "arm the Kyiv regime share responsibility.", {"ukrainian_strikes": "Kyiv"}),
+        ("Russia's defence ministry said it had hit workshops and blamed Ukrainian air defences for the "
+         "damage.", {}),
+    ],
+)
+def test_the_next_sentence_gives_the_act_to_whom_it_blames_not_to_whoever_blames(shipped, blame, doers):
+    first = "A drone hit a bus on the outskirts of the Russian city of Belgorod, killing four people."
+    found = _next_actor(shipped, first, blame)
+    assert {f: found[f] for f in found if f in ("ukrainian_strikes", "russian_missile_strikes")} == doers
+
+
+def test_the_blamed_are_the_actors_coordinated_after_carried_out_by_and_the_nearest_before_responsible(shipped):
+    found = _next_actor(shipped, "Airstrikes hit a market in Ariha.",
+                        "Residents said the bombing was carried out by both Russian and Syrian jets.")
+    assert found.get("russian_airstrikes") == "Russian" and found.get("syrian_government_airstrikes")
+    # "The IDF holds Hamas responsible": Hamas, not the IDF
+    found = _next_actor(shipped, "Rockets were fired at Sderot overnight.",
+                        "The IDF holds Hamas responsible for all fire from the Gaza Strip.")
+    assert found.get("hamas_rocket_fire") == "Hamas" and "israeli_airstrikes" not in found
+
+
+_BLAME_WORDS = ("blamed accused was is responsible responsibility behind carried out by attributed to of for "
+                "the attack Russia Russian Ukraine Kyiv regime Hamas IDF and both jets drones said it "
+                "denied any holds officials").split()
+
+
+@settings(max_examples=300, deadline=None)
+@given(blame=st.lists(st.sampled_from(_BLAME_WORDS), min_size=1, max_size=14).map(" ".join))
+def test_a_blaming_sentence_of_any_words_gives_the_act_only_to_an_actor_it_names(shipped, blame):
+    first = "Airstrikes and drones hit a market in Ariha."
+    for m in shipped.mentions([first, blame + "."]):
+        if m.sentence_index == 0 and m.actor_where == "next":
+            assert m.actor_term.lower() in blame.lower()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "fact", "state"),
+    [
+        # an actor after "of" after a target noun is the target
+        ("Russia's Defence Ministry said missiles hit a deployment point of Ukrainian troops.",
+         "ukrainian_strikes", "absent"),
+        ("Drones struck positions of the Syrian army near Saraqib.", "syrian_government_airstrikes", "absent"),
+        # an actor right before "air defences" defends
+        ("Russian air defences destroyed a further 14 drones over the region.", "russian_missile_strikes", "absent"),
+        # an actor after "around"/"outside" is a place
+        ("Homes in and around Kyiv lost power after a plant was struck by missiles.", "ukrainian_strikes", "absent"),
+        # ... the word right after it only
+        ("Russian jets bombed villages around Ariha in Idlib.", "russian_airstrikes", "attributed"),
+        ("In Idlib, Russian jets bombed villages outside Ariha.", "russian_airstrikes", "attributed"),
+    ],
+)
+def test_targets_defenders_and_places_are_not_the_doer(shipped, sentence, fact, state):
+    assert shipped.states([sentence])[fact] == state
+
+
 @pytest.mark.parametrize(
     ("sentence", "cues"),
     [
