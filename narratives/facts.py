@@ -46,8 +46,8 @@ after a verb of making or keeping ("where Ukrainian troops assembled long-range 
 their noun: "Syrian and Russian warplanes" names "Syrian warplanes" too. A vehicle
 (facts.yaml ``vehicles:``: jet, helicopter, drone) is an action only beside an attack word
 (``attacks:``) in its own clause: "counted Russian jets over the camp" is no air strike. A
-generic verb right after another fact's weapon is that weapon's ("a rocket struck a
-house" is no air strike). One act has one doer:
+generic verb up to four words after another fact's weapon is that weapon's ("a rocket
+fired from Gaza struck a house" is no air strike). One act has one doer:
 a fact whose actor is anyone (hospital strikes) takes the actor of a one-party fact matched
 by the same words in the sentence ("it released a barrel bomb that tore through the hospital",
 after "It was a government Mi-8").
@@ -126,6 +126,9 @@ REFERENCE_WINDOW = 5
 #: How far "of" may follow "accused" (the accused named between), and how far after "of" a
 #: back-reference makes the accusation one of the previous sentence's act ("of the attack").
 _ACCUSED_REACH = 5
+#: How far a generic verb may follow another fact's weapon and still be that weapon's ("a
+#: rocket fired from Gaza struck a house" is no air strike).
+_WEAPON_REACH = 4
 #: How many words may stand between a blame word and the actor it blames ("blamed the attack
 #: on Russian jets", "Moscow has denied any responsibility").
 _BLAMED_REACH = 4
@@ -808,13 +811,13 @@ class FactMatcher:
                 if f not in info.specific and self._siblings[f] & info.specific & info.actions.keys():
                     continue  # "a guided bomb struck": the bomb says which of its actor's strikes
                 if f not in info.specific and f not in info.agents and any(
-                    0 <= s - e2 <= 1
+                    0 <= s - e2 <= _WEAPON_REACH
                     for g in info.specific - {f}
                     if self._facts[g].actor
                     for _, e2 in info.action_spans.get(g, ())
                     for s, _ in info.action_spans[f]
                 ):
-                    continue  # "a rocket struck a house": the rocket's strike, no air strike
+                    continue  # "a rocket (fired from Gaza) struck a house": the rocket's strike, no air strike
                 fact = self._facts[f]
                 term, start = info.actions[f]
                 cues = info.cues

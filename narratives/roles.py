@@ -31,8 +31,8 @@ _TARGET_BEFORE = frozenset("on against targeting targeted".split())
 #: forces", "in Ukraine"; but "killed in Russian strikes" names the perpetrator).
 _PLACE_BEFORE = frozenset(
     "to in into near across inside toward towards borders bordering "
-    # ... "homes in and around Kyiv", "villages outside Israeli-held ..."
-    "around outside throughout within".split()
+    # ... "homes in and around Kyiv", "the crossing between Israel and Gaza"
+    "around outside throughout within between".split()
 )
 _DETERMINERS = frozenset("the a an".split())
 #: ... unless the preposition follows one of these: the actor is then the accused ("blamed on
@@ -59,6 +59,8 @@ _NOT_AGENT_AFTER = frozenset(
     # ... and its interceptors ("a Ukrainian interceptor hit the building")
     "interceptor interceptors".split()
 )
+#: ... also two words on, after one of these ("Ukraine's second-largest city").
+_RANKS = frozenset("second third fourth fifth largest biggest main major key principal chief".split())
 #: ... (a word further on, not these: verbs as often, "Kyiv regime targets homes"; and the base
 #: the aircraft flew from, "warplanes from the Russian air base at Hmeimim bombed Idlib")
 _NOT_FURTHER = frozenset("target targets base bases".split())
@@ -251,6 +253,9 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
         # ... a word further on, when it is no action ("Ukrainian army positions", "Ukraine's
         # second-largest city")
         after2 in _NOT_AGENT_AFTER and after2 not in _NOT_FURTHER and nxt not in actions and before != "by"
+    ) or (
+        # ... or after a rank: "Ukraine's second-largest city", "Russia's main air base"
+        after in _RANKS and _NOT_AGENT_AFTER.intersection(words[nxt + 1 : nxt + 3]) and before != "by"
     ) or (
         preceding not in _ACCUSED_AFTER
         and (before in _TARGET_BEFORE or (before in _PLACE_BEFORE and nxt not in actions))

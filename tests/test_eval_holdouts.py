@@ -112,6 +112,8 @@ SETS = [
     HeldOut("facts_eval_holdout56.yaml", "af", _written("twenty-seventh"), _before(55)),
     HeldOut("facts_eval_holdout57.yaml", "ag", _written("twenty-seventh"), _before(57)),
     HeldOut("facts_eval_holdout58.yaml", "ah", _written("twenty-seventh"), _before(57)),
+    HeldOut("facts_eval_holdout59.yaml", "ai", _written("twenty-eighth"), _before(59)),
+    HeldOut("facts_eval_holdout60.yaml", "aj", _written("twenty-eighth"), _before(59)),
 ]
 
 

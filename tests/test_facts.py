@@ -362,6 +362,30 @@ def test_the_blamed_are_the_actors_coordinated_after_carried_out_by_and_the_near
     assert found.get("hamas_rocket_fire") == "Hamas" and "israeli_airstrikes" not in found
 
 
+@pytest.mark.parametrize(
+    ("sentence", "state"),
+    [
+        # a place named for children is no child hurt
+        ("Shrapnel pierced the windows of the children's ward in Gaza City.", "absent"),
+        ("A drone hit a children's clinic in Kharkiv, killing two members of staff.", "absent"),
+        # ... but children hurt there are
+        ("A drone hit a children's clinic in Kharkiv, killing two boys.", "attributed"),
+        ("Two children were wounded at the children's hospital in Kharkiv.", "attributed"),
+    ],
+)
+def test_a_place_named_for_children_is_no_child_hurt(shipped, sentence, state):
+    assert shipped.states([sentence])["child_casualties"] == state
+
+
+def test_a_generic_verb_a_few_words_after_another_weapon_is_that_weapons(shipped):
+    title = "Israeli army reports rocket fire."  # in the war where Israel strikes
+    states = shipped.states([title, "A rocket fired from Gaza struck a house in Ashkelon, injuring a boy."])
+    assert (states["israeli_airstrikes"], states["hamas_rocket_fire"]) == ("absent", "agentless")
+    # ... but not one far from it
+    far = "A rocket was fired from Gaza overnight, sirens sounded across the south, and later a strike hit Rafah."
+    assert shipped.states([title, far])["israeli_airstrikes"] == "agentless"
+
+
 _BLAME_WORDS = ("blamed accused was is responsible responsibility behind carried out by attributed to of for "
                 "the attack Russia Russian Ukraine Kyiv regime Hamas IDF and both jets drones said it "
                 "denied any holds officials").split()
@@ -387,6 +411,12 @@ def test_a_blaming_sentence_of_any_words_gives_the_act_only_to_an_actor_it_names
         ("Russian air defences destroyed a further 14 drones over the region.", "russian_missile_strikes", "absent"),
         # an actor after "around"/"outside" is a place
         ("Homes in and around Kyiv lost power after a plant was struck by missiles.", "ukrainian_strikes", "absent"),
+        ("The Kerem Shalom crossing between Israel and the Gaza Strip was closed to aid trucks.",
+         "aid_blocked", "agentless"),
+        # an actor before a rank and a target noun is the target
+        ("Kharkiv, Ukraine's second-largest city, lies close enough for missiles to land within a minute.",
+         "ukrainian_strikes", "absent"),
+        ("Israel's largest air strike in months hit Gaza City.", "israeli_airstrikes", "attributed"),
         # ... the word right after it only
         ("Russian jets bombed villages around Ariha in Idlib.", "russian_airstrikes", "attributed"),
         ("In Idlib, Russian jets bombed villages outside Ariha.", "russian_airstrikes", "attributed"),
