@@ -41,9 +41,11 @@ if TYPE_CHECKING:
     from .dbread import Reader
 
 KEY = "compare.facts_file"
-#: The files whose bytes make up ``code_version``: a change to any compares every event again.
-_CODE = ("compare.py", "omissions.py", "cluster_state.py", "compare_stale.py", "facts.py", "facts_config.py", "terms.py", "roles.py", "claims.py",
-         "text.py", "thin.py", "action_model.py", "action_model.npz")
+#: The files whose bytes make up ``code_version``: a change to any compares every event again
+#: (this one too: its ``why_full`` decides which events are compared).
+_CODE = ("compare.py", "compare_current.py", "omissions.py", "cluster_state.py", "compare_stale.py", "facts.py",
+         "facts_config.py", "terms.py", "roles.py", "claims.py", "text.py", "thin.py", "action_model.py",
+         "action_model.npz")
 
 
 def code_version() -> str:
