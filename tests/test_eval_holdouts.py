@@ -114,6 +114,8 @@ SETS = [
     HeldOut("facts_eval_holdout58.yaml", "ah", _written("twenty-seventh"), _before(57)),
     HeldOut("facts_eval_holdout59.yaml", "ai", _written("twenty-eighth"), _before(59)),
     HeldOut("facts_eval_holdout60.yaml", "aj", _written("twenty-eighth"), _before(59)),
+    HeldOut("facts_eval_holdout61.yaml", "ak", _written("twenty-ninth"), _before(61)),
+    HeldOut("facts_eval_holdout62.yaml", "al", _written("twenty-ninth"), _before(61)),
 ]
 
 
