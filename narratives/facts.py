@@ -22,17 +22,18 @@ It is **attributed** when one of the fact's actors is named
   blamed Russia.", "Moscow denied responsibility."): a report that names the perpetrator
   right after the event has not deleted the agent (``actor_where="next"``). The doer is
   the one blamed, not whoever blames: the actor after an active "blame"/"accuse" or
-  "carried out by" ("Russia blamed Ukraine", "He accuses Ukraine of the attack, and Russia's
-  foreign ministry called it terrorism": Ukraine), the one just before "responsible",
-  "was behind" or a passive "was blamed" ("The IDF holds Hamas responsible": Hamas). An accusation
-  of an act it names itself ("Israel accused Hamas of using hospitals as cover") blames no
-  one for the previous sentence's act; one "of the attack" does.
+  "carried out by" ("Russia blamed Ukraine", "He accuses Ukraine of the attack, and
+  Russia's foreign ministry called it terrorism": Ukraine), the one just before
+  "responsible", "was behind" or a passive "was blamed" ("The IDF holds Hamas
+  responsible": Hamas). An accusation of an act it names itself ("Israel accused Hamas of
+  using hospitals as cover") blames no one for the previous sentence's act; one "of the
+  attack" does.
 
 An actor word counts only where it names the doer: not a target ("strikes on Hezbollah
 positions", "Ukraine's grid", "fuel to Russian forces", "a deployment point of Ukrainian
 troops"), not a defender ("Russian air defences destroyed 14 drones"), not a place ("homes
-in and around Kyiv"), not a source ("Ukrainian officials said a missile hit ...", "according to Syrian military sources") unless the source speaks of
-itself ("said its jets ..."), denies the report, says the action hit the other side's
+in and around Kyiv"), not a source ("Ukrainian officials said a missile hit ...",
+"according to Syrian military sources") unless the source speaks of itself ("said its jets ..."), denies the report, says the action hit the other side's
 fighters ("Israeli officials said the strike targeted Hamas militants") or is an armed force
 reporting a strike no one else is named for ("the IDF said fighter jets had struck
 launchers"), and not a dateline ("MOSCOW —"). In a sentence of ;-clauses an actor acts only
