@@ -386,6 +386,22 @@ def test_a_generic_verb_a_few_words_after_another_weapon_is_that_weapons(shipped
     assert shipped.states([title, far])["israeli_airstrikes"] == "agentless"
 
 
+@pytest.mark.parametrize(
+    ("sentence", "state"),
+    [
+        # mortar fire is not rocket fire (the fact's label); rockets are
+        ("Israel closed the Kerem Shalom crossing after Hamas fighters fired mortars at the terminal.", "absent"),
+        ("Israel closed the Kerem Shalom crossing after mortar shells were fired at it from Gaza.", "absent"),
+        ("Hamas fired a barrage of rockets at Ashkelon.", "attributed"),
+        ("Israel closed Kerem Shalom after mortar and rocket fire by Hamas.", "attributed"),
+        # a barrage of words is no barrage
+        ("In Sderot, the mayor faced a barrage of criticism from residents over the Gaza truce.", "absent"),
+    ],
+)
+def test_rocket_fire_is_rockets_not_mortars_nor_a_barrage_of_words(shipped, sentence, state):
+    assert shipped.states([sentence])["hamas_rocket_fire"] == state
+
+
 _BLAME_WORDS = ("blamed accused was is responsible responsibility behind carried out by attributed to of for "
                 "the attack Russia Russian Ukraine Kyiv regime Hamas IDF and both jets drones said it "
                 "denied any holds officials").split()
