@@ -116,6 +116,8 @@ SETS = [
     HeldOut("facts_eval_holdout60.yaml", "aj", _written("twenty-eighth"), _before(59)),
     HeldOut("facts_eval_holdout61.yaml", "ak", _written("twenty-ninth"), _before(61)),
     HeldOut("facts_eval_holdout62.yaml", "al", _written("twenty-ninth"), _before(61)),
+    HeldOut("facts_eval_holdout63.yaml", "am", _written("thirtieth"), _before(63)),
+    HeldOut("facts_eval_holdout64.yaml", "an", _written("thirtieth"), _before(63)),
 ]
 
 
