@@ -33,10 +33,11 @@ An actor word counts only where it names the doer: not a target ("strikes on Hez
 positions", "Ukraine's grid", "fuel to Russian forces", "a deployment point of Ukrainian
 troops"), not a defender ("Russian air defences destroyed 14 drones"), not a place ("homes
 in and around Kyiv"), not a source ("Ukrainian officials said a missile hit ...",
-"according to Syrian military sources") unless the source speaks of itself ("said its jets ..."), denies the report, says the action hit the other side's
-fighters ("Israeli officials said the strike targeted Hamas militants") or is an armed force
-reporting a strike no one else is named for ("the IDF said fighter jets had struck
-launchers"), and not a dateline ("MOSCOW —"). In a sentence of ;-clauses an actor acts only
+"according to Syrian military sources") unless the source speaks of itself ("said its jets
+..."), denies the report, says the action hit the other side's fighters ("Israeli
+officials said the strike targeted Hamas militants") or is an armed force reporting a
+strike no one else is named for ("the IDF said fighter jets had struck launchers"), and
+not a dateline ("MOSCOW —"). In a sentence of ;-clauses an actor acts only
 in a clause with the action, or one that says whose the weapon was ("Warplanes hit the
 town; monitors say the jets were Russian"), or when the action's clause refers back to it. A fact matched only by a generic verb (facts.yaml ``generic:``: strike,
 struck) yields to a fact with the same actors matched by a word that says how ("a guided
@@ -133,14 +134,14 @@ _WEAPON_REACH = 4
 #: How many words may stand between a blame word and the actor it blames ("blamed the attack
 #: on Russian jets", "Moscow has denied any responsibility").
 _BLAMED_REACH = 4
-#: ... and between actors blamed together ("carried out by both Russian and Syrian jets").
-_JOINERS = frozenset("and or both".split())
 #: ... and the blamed come before a passive blame word ("Ukraine was blamed").
 _PASSIVE = frozenset("is was are were be been being".split())
 #: After a pronoun these make it a non-agent (expletive "it", passive "they were killed").
 _BE = frozenset("is was are were s re been being remains remained seems seemed appears appeared".split())
 #: "Syrian and Russian warplanes", "Syrian or Russian jets": both modifiers take the noun.
 _COORDINATORS = frozenset(("and", "or"))
+#: ... and actors blamed together ("carried out by both Russian and Syrian jets").
+_BLAMED_TOGETHER = _COORDINATORS | {"both"}
 _Candidate = tuple[int, Pattern]  # (term index, one of its patterns)
 # Roles of a term; fact roles carry the fact's index, shared ones -1.
 (
@@ -818,7 +819,7 @@ class FactMatcher:
                     for _, e2 in info.action_spans.get(g, ())
                     for s, _ in info.action_spans[f]
                 ):
-                    continue  # "a rocket (fired from Gaza) struck a house": the rocket's strike, no air strike
+                    continue  # "a rocket (fired from Gaza) struck a house": the rocket's, no air strike
                 fact = self._facts[f]
                 term, start = info.actions[f]
                 cues = info.cues
@@ -965,11 +966,11 @@ def _blamed(words: Sequence[str], blames: Sequence[tuple[int, int]],
             after = sorted((s, e, f, t) for s, e, f, t in named if b_end <= s <= b_end + _BLAMED_REACH)
             if not after:
                 continue
-            chosen = [after[0]]
+            chosen, last = [after[0]], after[0][1]  # last: where the chosen actors end
             for s, e, f, t in after[1:]:
-                last = max(e2 for _, e2, _, _ in chosen)
-                if s < last or set(words[last:s]) <= _JOINERS:
+                if s < last or set(words[last:s]) <= _BLAMED_TOGETHER:
                     chosen.append((s, e, f, t))
+                    last = max(last, e)
         else:
             before = [(s, e, f, t) for s, e, f, t in named if e <= b_start]
             last = max((e for _, e, _, _ in before), default=-1)

@@ -6,8 +6,9 @@ Usage::
     nearest(actions, own, rivals, words) # is the action nearer this fact's actor than a rival's?
 
 Word lists, not parsing: an actor right after "on"/"against", before "positions"/"grid" or
-after "a deployment point of" is a target, and one before "air defences" defends; one followed within a few words by "said"/"condemned", by a reaction ("has not
-commented", "concerned over reports") or by a spokesman ("Russia's envoy") is a source; one
+after "a deployment point of" is a target, and one before "air defences" defends; one
+followed within a few words by "said"/"condemned", by a reaction ("has not commented",
+"concerned over reports") or by a spokesman ("Russia's envoy") is a source; one
 that intercepts or repels the weapons defends (a "target": not the doer); a place name in
 capitals at the start is a dateline. Each rule is a list researchers can read.
 """
