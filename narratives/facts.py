@@ -198,6 +198,13 @@ _FROM_REACH = 3
 _WHEN = frozenset("after before following since during".split())
 #: ... itself, not an informant from its ranks ("a Syrian military source said air strikes hit").
 _INFORMANTS = frozenset("source sources media bloggers correspondents analysts experts".split())
+#: A cue after a source's verb makes the source the doer of a one-party fact ("Russia said
+#: reports of airstrikes were fake": Russia's, denied). Of a fact whose doer may be anyone, only
+#: a cue that denies its own part does ("Ukraine denied it and said Russia had staged the
+#: strike"; the catalogue's cues that deny): one that doubts the event says nothing of who did it
+#: ("says a so-called chlorine attack ... was staged", "described Ukrainian reports that a
+#: hospital had been struck as a provocation").
+_DENIALS = ("deni", "deny", "reject", "dismiss", "refut", "опроверг", "نفى")
 #: ... and what it says, not what it comments on or rejects (those have rules of their own).
 _PLAIN_SPEECH = frozenset("said says reported reports stated states told announced announces".split())
 
@@ -332,6 +339,7 @@ class FactMatcher:
         # strikes by the Syrian government), so that one act in one sentence has one doer.
         sharing = [{g for g, theirs in enumerate(actors) if ours & theirs} for ours in actors]
         broad = [any(self._rivals[h] & shares for h in shares) for shares in sharing]
+        self._broad = frozenset(f for f, b in enumerate(broad) if b)
         self._partners: list[frozenset[int]] = [
             frozenset(g for g in shares if g != f and not broad[g]) if broad[f] else frozenset()
             for f, shares in enumerate(sharing)
@@ -603,10 +611,15 @@ class FactMatcher:
                 ) or (
                     # "its" after another doer is named is the doer's ("condemned the attack as a
                     # crime committed by the Kyiv regime with its Western patrons"); after
-                    # another speaker, still its own ("rejected Ukrainian claims that its jets")
-                    _of_itself(after, next((s - verb - 1 for s in doing if s > verb), None))
-                    or _ENEMY.intersection(after)
-                    or (tokens.words[verb] not in REACTIONS and any(verb < c < stop for c, _ in cues))
+                    # another speaker, still its own ("rejected Ukrainian claims that its jets");
+                    # and it, or the enemy it struck, must come before the act it speaks of
+                    _of_itself(after, _self_reach(verb, doing, acts := info.action_spans.get(f, ())))
+                    or (_ENEMY.intersection(after) and any(a > verb for a, _ in acts))
+                    or (
+                        tokens.words[verb] not in REACTIONS
+                        and any(verb < c < stop and (f not in self._broad or cue.startswith(_DENIALS))
+                                for c, cue in cues)
+                    )
                 ):
                     agents.setdefault(f, (start, text))
                     info.perpetrators.setdefault(f, []).append((start, end))
@@ -929,6 +942,20 @@ class FactMatcher:
             for role, f, _ in self._roles[term]:
                 out.append((self._terms[term], names[role], self._facts[f].id if f >= 0 else None))
         return out
+
+
+def _self_reach(verb: int, doing: Sequence[int], acts: Iterable[tuple[int, int]]) -> int:
+    """How many words after a source's verb a reference to itself makes it the doer: up to
+    the next doer named and the fact's last action term after the verb. A speaker of its own
+    act names itself first ("said its jets struck", "said it had targeted"); "claim that a
+    clinic was hit by an aerial bomb, but they have offered no evidence" and "... was struck
+    from the air; the military says its troops came under fire" speak of something else.
+    0 when no action term follows the verb."""
+    later = [a for a, _ in acts if a > verb]
+    if not later:
+        return 0
+    reach = max(later) - verb - 1
+    return min(reach, next((s - verb - 1 for s in doing if s > verb), reach))
 
 
 def _of_itself(words: Sequence[str], stop: int | None = None) -> bool:

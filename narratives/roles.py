@@ -102,7 +102,9 @@ _SOURCE_VERBS = SPEECH | REACTIONS | frozenset(
     "condemned condemns accused accuses blamed blames warned urged called speaks spoke "
     # ... and who hails or doubts it ("Hamas and Islamic Jihad both praised it", "Moscow sees
     # no grounds to trust the reports")
-    "praised praises hailed hails welcomed welcomes sees doubts doubted questioned questions".split()
+    "praised praises hailed hails welcomed welcomes sees doubts doubted questioned questions "
+    # ... and who claims or alleges it ("Ukrainian officials claim that a clinic was hit")
+    "claim allege alleges".split()
 )
 #: ... and within its own clause (up to a comma, semicolon or colon): "it blames Ukraine;
 #: Kyiv has made no comment" leaves Ukraine the accused, whatever the next clause says.

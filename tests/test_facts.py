@@ -2109,3 +2109,49 @@ def test_coordinated_modifiers_share_their_noun_in_any_letter_case(matcher):
     for sentence in ("Russian and Russian-made bombed.", "Syrian and Russian warplanes struck Idlib."):
         assert matcher.states([sentence]) == matcher.states([sentence.lower()]) == matcher.states([sentence.upper()])
     assert matcher.states(["Russian and Russian-made bombed."])["russian_airstrikes"] == "attributed"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "fact", "state"),
+    [
+        # a speaker who doubts that an act anyone may do happened (a hospital struck, a chemical
+        # attack) does not become its doer; one who denies its own part does, and so does one
+        # doubting its own side's act ("Russia said reports of airstrikes were fake") (round 31)
+        ("The Russian Centre for Reconciliation says a so-called chlorine attack in Idlib was staged.",
+         "chemical_weapons", "agentless"),
+        ("A ministry spokesman described Ukrainian reports that a hospital in Kharkiv had been struck as a "
+         "provocation.", "hospital_strike", "agentless"),
+        ("The Syrian government said reports that a clinic in Idlib had been hit were fake.", "hospital_strike",
+         "agentless"),
+        ("The Syrian government said reports that a clinic in Idlib had been hit were fake and denied any attack.",
+         "hospital_strike", "attributed"),
+        ("The Syrian government said reports of a barrel bomb on the clinic in Idlib were fake.", "hospital_strike",
+         "attributed"),
+        ("Russia said reports of airstrikes on a hospital in Idlib were fake.", "hospital_strike", "attributed"),
+        # a speaker names itself before the act it did; after the act, or with no act after its
+        # verb, "they" and "it" are something else
+        ("Ukrainian officials claim that a clinic in Zaporizhzhia was hit by an aerial bomb, but they have "
+         "offered no evidence.", "hospital_strike", "agentless"),
+        ("No group had claimed the barrage on Sderot by Wednesday, although Hamas and Islamic Jihad both praised it.",
+         "hamas_rocket_fire", "agentless"),
+        ("The Israeli military said it had struck Hamas militants in a school in Gaza.", "israeli_airstrikes",
+         "attributed"),
+        # ... and so does the enemy it names: "the strike targeted Hamas militants" (above), not an
+        # act done before it speaks
+        ("An air raid hit a building in Darat Izza in Idlib which, according to Syrian military sources, housed a "
+         "militant headquarters.", "syrian_government_airstrikes", "agentless"),
+        # a hospital fire came from, or fighters used, is not the hospital struck
+        ("Israel's military said Hamas gunmen had opened fire from inside the hospital compound in Gaza.",
+         "hospital_strike", "absent"),
+        ("The Israeli military said Hamas militants had been operating in the hospital yard in Gaza.",
+         "hospital_strike", "absent"),
+        ("Israel accuses Hamas of building tunnels under hospitals in Gaza.", "hospital_strike", "absent"),
+        ("Shells fired from Israeli tanks hit the hospital in Gaza.", "hospital_strike", "attributed"),
+        ("Israeli tanks fired two shells into the hospital in Gaza from the road outside.", "hospital_strike",
+         "attributed"),
+    ],
+)
+def test_a_speaker_is_the_doer_only_of_the_act_it_claims_and_a_hospital_is_struck_only_as_a_target(
+    shipped, sentence, fact, state
+):
+    assert shipped.states([sentence])[fact] == state
