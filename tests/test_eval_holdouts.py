@@ -118,6 +118,8 @@ SETS = [
     HeldOut("facts_eval_holdout62.yaml", "al", _written("twenty-ninth"), _before(61)),
     HeldOut("facts_eval_holdout63.yaml", "am", _written("thirtieth"), _before(63)),
     HeldOut("facts_eval_holdout64.yaml", "an", _written("thirtieth"), _before(63)),
+    HeldOut("facts_eval_holdout65.yaml", "ao", _written("thirty-first"), _before(65)),
+    HeldOut("facts_eval_holdout66.yaml", "ap", _written("thirty-first"), _before(65)),
 ]
 
 
