@@ -198,6 +198,18 @@ _FROM_REACH = 3
 _WHEN = frozenset("after before following since during".split())
 #: ... itself, not an informant from its ranks ("a Syrian military source said air strikes hit").
 _INFORMANTS = frozenset("source sources media bloggers correspondents analysts experts".split())
+#: An action term this few words from a mark of a past era is history, not the event:
+#: "Kharkiv was bombed during the Second World War", "the October 1973 war, in which the
+#: Syrian and Egyptian armies attacked". The marks: a year 1800-1999 or its decade ("the
+#: 1850s"), unless after one of ``_NOT_PAST`` ("since 1979", "born in 1958"), and a past
+#: war's name (``_PAST_WARS``).
+_HISTORY_REACH = 8
+_NOT_PAST = frozenset("since born".split())
+_PAST_WARS = (
+    ("second", "world", "war"), ("first", "world", "war"), ("world", "war", "i"), ("world", "war", "ii"),
+    ("world", "war", "one"), ("world", "war", "two"), ("crimean", "war"), ("great", "patriotic", "war"),
+    ("six", "day", "war"), ("yom", "kippur", "war"), ("october", "war"),
+)
 #: A cue after a source's verb makes the source the doer of a one-party fact ("Russia said
 #: reports of airstrikes were fake": Russia's, denied). Of a fact whose doer may be anyone, only
 #: a cue that denies its own part does ("Ukraine denied it and said Russia had staged the
@@ -487,6 +499,7 @@ class FactMatcher:
             start for _, start, _ in hits
             if _PRODUCE.intersection(tokens.words[max(0, start - _PRODUCE_REACH) : start])
         }
+        past = _past(tokens.words)
         actions: dict[int, tuple[int, str]] = {}
         contexts: dict[int, set[int]] = {}
         actors: dict[int, tuple[int, str]] = {}
@@ -542,7 +555,7 @@ class FactMatcher:
                         if any(
                             e == end and s >= start and not _ARMED.intersection(tokens.words[start:s])
                             for s, e in vehicles
-                        ) or start in made:
+                        ) or start in made or any(abs(k - start) <= _HISTORY_REACH for k in past):
                             continue
                         actions.setdefault(f, (start, text))
                         info.action_spans.setdefault(f, []).append((start, end))
@@ -942,6 +955,19 @@ class FactMatcher:
             for role, f, _ in self._roles[term]:
                 out.append((self._terms[term], names[role], self._facts[f].id if f >= 0 else None))
         return out
+
+
+def _past(words: Sequence[str]) -> list[int]:
+    """Where the marks of a past era are in a sentence's words (``_HISTORY_REACH``)."""
+    out = []
+    for k, w in enumerate(words):
+        year = w[:-1] if w.endswith("s") else w
+        if year.isdigit() and len(year) == 4 and 1800 <= int(year) <= 1999:
+            if not (k and words[k - 1] in _NOT_PAST) and not (k > 1 and words[k - 1] == "in" and words[k - 2] in _NOT_PAST):
+                out.append(k)
+        elif any(tuple(words[k : k + len(war)]) == war for war in _PAST_WARS):
+            out.append(k)
+    return out
 
 
 def _self_reach(verb: int, doing: Sequence[int], acts: Iterable[tuple[int, int]]) -> int:

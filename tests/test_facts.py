@@ -2155,3 +2155,38 @@ def test_a_speaker_is_the_doer_only_of_the_act_it_claims_and_a_hospital_is_struc
     shipped, sentence, fact, state
 ):
     assert shipped.states([sentence])[fact] == state
+
+
+@pytest.mark.parametrize(
+    ("sentence", "fact", "state"),
+    [
+        # an act near a mark of a past era is history, not the event (round 32)
+        ("Near the centre of Kharkiv stands a memorial to those killed when the city was bombed during the "
+         "Second World War.", "russian_airstrikes", "absent"),
+        ("Near the centre of Kharkiv stands a memorial to those killed when the city was bombed during the "
+         "Second World War.", "civilian_casualties", "absent"),
+        ("Odesa's port has a long history, going back to the Crimean War of the 1850s, when British and French "
+         "warships bombarded it.", "russian_airstrikes", "absent"),
+        ("In Quneitra in Syria, veterans marked the anniversary of the October 1973 war, when Israeli aircraft bombed "
+         "the city's power station and hospital.", "israeli_airstrikes", "absent"),
+        # ... but not a year someone has lived somewhere since, or was born in, nor one far from the act
+        ("She had lived in the same flat in Kharkiv since 1979, and left only after a bomb dropped by a jet tore "
+         "the roof off the building next door.", "russian_airstrikes", "agentless"),
+        ("A woman born in 1958 was wounded in Kursk when a drone dropped an explosive on her yard.",
+         "civilian_casualties", "attributed"),
+        ("Russian jets bombed a market in the old quarter of Idlib on Monday morning, a quarter whose oldest houses "
+         "were built around 1890.", "russian_airstrikes", "attributed"),
+        # people forced from their villages, not only their homes, are displaced
+        ("Thousands of people in Idlib have been forced from their villages by a new wave of bombing.",
+         "displacement", "attributed"),
+    ],
+)
+def test_an_act_in_a_past_era_is_history_and_the_displaced_are_forced_from_villages(shipped, sentence, fact, state):
+    assert shipped.states([sentence])[fact] == state
+
+
+@given(year=st.integers(min_value=1800, max_value=2030))
+@settings(max_examples=40, deadline=None)
+def test_a_year_beside_the_act_makes_it_history_only_before_2000(shipped, year):
+    sentence = f"Russian jets bombed a market in Idlib in {year}."
+    assert shipped.states([sentence])["russian_airstrikes"] == ("absent" if year < 2000 else "attributed")
