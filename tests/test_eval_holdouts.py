@@ -120,6 +120,8 @@ SETS = [
     HeldOut("facts_eval_holdout64.yaml", "an", _written("thirtieth"), _before(63)),
     HeldOut("facts_eval_holdout65.yaml", "ao", _written("thirty-first"), _before(65)),
     HeldOut("facts_eval_holdout66.yaml", "ap", _written("thirty-first"), _before(65)),
+    HeldOut("facts_eval_holdout67.yaml", "aq", _written("thirty-second"), _before(67)),
+    HeldOut("facts_eval_holdout68.yaml", "ar", _written("thirty-second"), _before(67)),
 ]
 
 
