@@ -477,7 +477,8 @@ class FactMatcher:
                 if role == _EXCLUDE_ALL:
                     excluded_all.append((start, end))
                 elif role == _EXCLUDE:
-                    excluded.setdefault(f, []).append((start, end))
+                    if not _blamed_on(tokens.words, start):
+                        excluded.setdefault(f, []).append((start, end))
                 elif role == _VEHICLE:
                     vehicles.add((start, end))
                 elif role == _ATTACK:
@@ -855,6 +856,8 @@ class FactMatcher:
                     pass
                 elif f in info.agents:
                     actor, where = info.agents[f], "sentence"
+                elif f in info.blamed:  # "Residents blamed the attack on the government helicopters"
+                    actor, where = info.blamed[f], "sentence"
                 elif i and info.reference is not None and f in carried[i - 1]:
                     actor, j = carried[i - 1][f]
                     where, cues = "previous", _merge(infos[j].cues, cues)
@@ -891,6 +894,7 @@ class FactMatcher:
                     and fact.actor
                     and (
                         where != "sentence"  # agentless, or its actor is in a neighbouring sentence
+                        or f not in info.perpetrators  # its doer only blamed, beside a rival's act
                         or not nearest(info.action_spans[f], info.perpetrators[f], rivals, info.words)
                     )
                 ):
@@ -916,7 +920,30 @@ class FactMatcher:
                     made.append((f, k))
             self._share_doers(info, out, made)
             made.clear()
+            if info.reference is not None:
+                out += self._blamed_back(info, i, sentences[i], out, best)
         return out
+
+    def _blamed_back(self, info: _Sentence, i: int, sentence: str, out: list[Mention],
+                     best: dict[tuple[str, int], int]) -> list[Mention]:
+        """A blame that refers back to an act told earlier in the article names its doer in
+        its own words: "Two people were killed when a drone struck a car in Rylsk. [...]
+        Russian officials blamed the attack on Ukraine's armed forces." The blame sentence
+        holds no action term of its own; the act is the earlier mention's, of a fact with one
+        possible doer."""
+        added = []
+        for f, actor in info.blamed.items():
+            fact = self._facts[f]
+            # a fact whose doer may be anyone (a hospital struck) is not said to be the act
+            # blamed: "the attack" may be another of the article's acts
+            if f in info.actions or not fact.actor or f in self._broad or (fact.id, i) in best:
+                continue
+            told = [m for m in out if m.fact_id == fact.id and m.sentence_index < i and m.state != "unresolved"]
+            if told:
+                best[(fact.id, i)] = len(out) + len(added)
+                added.append(Mention(fact.id, "attributed", i, sentence, told[-1].action_term, actor, "sentence",
+                                     info.cues))
+        return added
 
     def _share_doers(self, info: _Sentence, out: list[Mention], made: list[tuple[int, int]]) -> None:
         """One act, one doer: an unattributed action that is, in the same words, a partner
@@ -1035,6 +1062,14 @@ def _blamed(words: Sequence[str], blames: Sequence[tuple[int, int]],
         for _s, _e, f, t in chosen:
             out.setdefault(f, t)
     return out
+
+
+def _blamed_on(words: Sequence[str], start: int) -> bool:
+    """Whether an exclude term at ``start`` ("on Ukraine": a target) is the "on" of a blame
+    word before it, which names the accused: "officials blamed the attack on Ukraine's armed
+    forces", "blames every attack on Kyiv"."""
+    return words[start] == "on" and any(
+        w.startswith("blam") for w in words[max(0, start - _BLAMED_REACH - 1) : start])
 
 
 def _unnamed(infos: Sequence[_Sentence]) -> list[int]:

@@ -58,7 +58,11 @@ _NOT_AGENT_AFTER = frozenset(
     # ... and what it runs ("the army hospital", "a Ukrainian school")
     "hospital hospitals clinic clinics school schools "
     # ... and its interceptors ("a Ukrainian interceptor hit the building")
-    "interceptor interceptors".split()
+    "interceptor interceptors "
+    # ... and people who carry no arms: "Ukrainian medics described symptoms", "Israeli
+    # demonstrators gathered near the crossing", "Ukraine's prosecutor-general"
+    "medics doctors nurses surgeons paramedics rescuers demonstrators protesters volunteers residents "
+    "families relatives patients specialists investigators prosecutor prosecutors".split()
 )
 #: ... also two words on, after one of these ("Ukraine's second-largest city").
 _RANKS = frozenset("second third fourth fifth largest biggest main major key principal chief".split())
@@ -98,6 +102,9 @@ REACTIONS = frozenset("commented comment comments addressed demanded demands exp
 #: ... and one that has not answered: "the Israeli military did not respond to a request for
 #: comment" (but "Israel responded with air strikes" acts).
 _ANSWER = frozenset("respond responded reply replied answer answered".split())
+#: ... or has made none: "Russian officials did not say where the drone was launched from,
+#: and Ukraine made no statement".
+_NO_STATEMENT = frozenset("statement statements announcement".split())
 _SOURCE_VERBS = SPEECH | REACTIONS | frozenset(
     "condemned condemns accused accuses blamed blames warned urged called speaks spoke "
     # ... and who hails or doubts it ("Hamas and Islamic Jihad both praised it", "Moscow sees
@@ -113,8 +120,13 @@ _SOURCE_REACH = 5
 #: "Russia's permanent representative to the UN demanded ...", "the Russian Foreign Ministry".
 _SPEAKERS = frozenset(
     "representative representatives envoy envoys ambassador ambassadors spokesman spokeswoman "
-    "spokesperson embassy diplomat diplomats permanent foreign mission centre center reconciliation".split()
+    "spokesperson embassy diplomat diplomats permanent foreign mission centre center reconciliation "
+    # ... and its press ("Ukrainian channels claimed that a hospital was hit", "Russian state
+    # media described the strike as ..."): they report an act, they do not do it
+    "media channels outlets press journalists reporters newspapers newspaper television broadcaster".split()
 )
+#: ... also after "state": "Syrian state television said".
+_STATE = "state"
 #: An actor right after "by"/"from" after one of these said something: "statements by the Kiev
 #: regime about a strike", "claims from Moscow".
 _SAID_BY = frozenset(
@@ -239,9 +251,11 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
         return "agent", -1  # "the shells were fired from Ukrainian positions"
     if (before.isdigit() or before in _COUNTED) and words[end - 1].endswith("s"):
         return "target", -1  # people counted: "wounding three Israelis", "12 Ukrainians"
+    after2 = words[nxt + 1] if nxt + 1 < len(words) else ""
     if after in _SPEAKERS:  # "Russia's envoy demanded ...": its speaker, whose verb may come late
         return "source", nxt
-    after2 = words[nxt + 1] if nxt + 1 < len(words) else ""
+    if after == _STATE and after2 in _SPEAKERS:
+        return "source", nxt + 1
     if after == "air" and after2.startswith(("defence", "defense")):
         return "target", -1  # "Russian air defences destroyed a further 14 drones": it defends
     if before == "of" and (preceding in _PLACE_OF or preceding in _SPOKEN_OF):
@@ -272,6 +286,8 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
         if words[v] in _DISMISS and _SAID_BY.intersection(words[v + 1 : v + 4]):
             return "source", v
         if words[v] in _ANSWER and words[v - 1] == "not":
+            return "source", v
+        if words[v] in _NO_STATEMENT and words[v - 1] == "no":  # "and Ukraine made no statement"
             return "source", v
         if words[v] in _SOURCE_VERBS:
             if v + 1 < len(words) and words[v + 1] in _PASSIVE_AFTER and words[v] in _ACCUSING:

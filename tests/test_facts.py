@@ -2190,3 +2190,42 @@ def test_an_act_in_a_past_era_is_history_and_the_displaced_are_forced_from_villa
 def test_a_year_beside_the_act_makes_it_history_only_before_2000(shipped, year):
     sentence = f"Russian jets bombed a market in Idlib in {year}."
     assert shipped.states([sentence])["russian_airstrikes"] == ("absent" if year < 2000 else "attributed")
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # an actor's press and its unarmed people report or suffer an act, they do not do it (round 33)
+        (["Russian state media described the missile strike on the Kharkiv depot as an attack on a military "
+          "target."], "russian_missile_strikes", "agentless"),
+        (["Ukrainian medics treated eleven soldiers for chlorine poisoning after the gas attack near Bakhmut."],
+         "chemical_weapons", "agentless"),
+        (["Ukraine's prosecutor-general has opened an investigation into the strike on the hospital."],
+         "hospital_strike", "agentless"),
+        # ... nor one that made no statement
+        (["Officials did not say where the drone that hit a block of flats in Belgorod was launched from, and "
+          "Ukraine made no statement."], "ukrainian_strikes", "agentless"),
+        # ... but the press may report an actor's act, and a statement may speak of its own
+        (["Russian state media said Russian jets struck militant positions near Idlib."], "russian_airstrikes",
+         "attributed"),
+        (["Syrian state television said the army's helicopters had bombed terrorist positions near Idlib."],
+         "syrian_government_airstrikes", "attributed"),
+        (["Ukraine made a statement saying its drones struck the depot in Rylsk."], "ukrainian_strikes", "attributed"),
+        (["Israeli protesters blocked the aid trucks at the crossing for a third day."], "aid_blocked", "attributed"),
+        # a blame that refers back to the article's act names its doer, two sentences on too
+        (["A drone hit a block of flats in Belgorod overnight.", "The governor said three people were hurt.",
+          "Moscow blamed the attack on Kyiv."], "ukrainian_strikes", "attributed"),
+        (["A barrel bomb hit the market in Ariha, and a clinic nearby was damaged.", "Medics counted the dead.",
+          "Residents blamed the attack on government helicopters."], "syrian_government_airstrikes", "attributed"),
+        # ... but not of a fact whose doer may be anyone: "the attack" may be another of its acts
+        (["A barrel bomb hit the market in Ariha, and a clinic nearby was damaged.", "Medics counted the dead.",
+          "Residents blamed the attack on government helicopters."], "hospital_strike", "agentless"),
+        # ... and a blame of another sentence's act names no doer of this one
+        (["A drone hit a block of flats in Belgorod overnight.", "Officials counted the damage."],
+         "ukrainian_strikes", "agentless"),
+    ],
+)
+def test_the_press_and_the_unarmed_do_not_act_and_a_blame_names_the_doer_of_the_act_it_refers_to(
+    shipped, sentences, fact, state
+):
+    assert shipped.states(sentences)[fact] == state
