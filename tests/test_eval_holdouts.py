@@ -122,6 +122,8 @@ SETS = [
     HeldOut("facts_eval_holdout66.yaml", "ap", _written("thirty-first"), _before(65)),
     HeldOut("facts_eval_holdout67.yaml", "aq", _written("thirty-second"), _before(67)),
     HeldOut("facts_eval_holdout68.yaml", "ar", _written("thirty-second"), _before(67)),
+    HeldOut("facts_eval_holdout69.yaml", "as", _written("thirty-third"), _before(69)),
+    HeldOut("facts_eval_holdout70.yaml", "at", _written("thirty-third"), _before(69)),
 ]
 
 
