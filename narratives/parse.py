@@ -98,7 +98,9 @@ _BLOCK = frozenset("address article aside blockquote br dd div dl dt figcaption 
                    "h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table td th tr "
                    "ul".split())
 _SKIP = frozenset({"script", "style", "noscript", "template", "iframe", "object", "svg"})
-_UNFINISHED_TAG = re.compile(r"<(?:/?[a-zA-Z]|[!?])")  # HTML5: a tag, comment or declaration
+# HTML5: a tag, comment or declaration; "</" then anything but a letter opens a bogus comment
+# ("</<script" at the end is markup, not text)
+_UNFINISHED_TAG = re.compile(r"<(?:/?[a-zA-Z]|[!?]|/[^>])")
 
 
 class _TextExtractor(HTMLParser):

@@ -79,6 +79,9 @@ def test_html_to_text_drops_an_unfinished_tag_at_the_end():
     assert html_to_text("Read more <script") == "Read more"
     assert html_to_text("Read more <a href='https://x.example/") == "Read more"
     assert html_to_text("a <!-- comment") == "a"
+    # ... and "</" before anything but a letter opens a bogus comment (found by hypothesis)
+    assert html_to_text("</<SCRIPT") == ""
+    assert html_to_text("a </<script") == "a"
     # but a lone '<' is text
     assert html_to_text("1 < 2") == "1 < 2"
     assert html_to_text("x <3") == "x <3"
