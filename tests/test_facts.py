@@ -2229,3 +2229,22 @@ def test_the_press_and_the_unarmed_do_not_act_and_a_blame_names_the_doer_of_the_
     shipped, sentences, fact, state
 ):
     assert shipped.states(sentences)[fact] == state
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # "one of the barrels" refers back to the bombs told before, and to their doer (round 34)
+        (["Government helicopters dropped barrels on Kansafra before dawn.", "One of the barrels hit the field clinic."],
+         "hospital_strike", "attributed"),
+        (["The helicopters circled Kansafra before dawn.", "One of the barrels hit the field clinic."],
+         "hospital_strike", "agentless"),
+        # ... not "one of the drones" after a count of those shot down: the defender is no doer
+        (["Ukrainian air defences shot down 20 drones overnight.", "One of the drones fell on a house in Kharkiv."],
+         "ukrainian_strikes", "absent"),
+        # the Syrian army's Fourth Division keeps its checkpoints
+        (["The aid convoy was turned back at a Fourth Division checkpoint outside Daraa."], "aid_blocked", "attributed"),
+    ],
+)
+def test_one_of_the_bombs_told_before_is_its_doers_and_the_fourth_division_blocks_aid(shipped, sentences, fact, state):
+    assert shipped.states(sentences)[fact] == state
