@@ -124,6 +124,8 @@ SETS = [
     HeldOut("facts_eval_holdout68.yaml", "ar", _written("thirty-second"), _before(67)),
     HeldOut("facts_eval_holdout69.yaml", "as", _written("thirty-third"), _before(69)),
     HeldOut("facts_eval_holdout70.yaml", "at", _written("thirty-third"), _before(69)),
+    HeldOut("facts_eval_holdout71.yaml", "au", _written("thirty-fourth"), _before(71)),
+    HeldOut("facts_eval_holdout72.yaml", "av", _written("thirty-fourth"), _before(71)),
 ]
 
 
