@@ -157,6 +157,10 @@ _ROLE_NAMES = (
 #: fake"); otherwise the action it reports is someone else's ("Ukrainian officials said a
 #: missile hit the hospital").
 _SELF = frozenset("it its they their we our".split())
+# a claim of a strike, done: not "say they target only militants", "says it targeted a depot" (an
+# aim) or "said it had destroyed a facility" (what was destroyed, not that it was struck)
+_STRUCK = frozenset("hit struck attacked bombed shelled".split())
+_THE = frozenset("the these those both".split())  # "the warplanes were Russian": the ones told
 #: ... nor when it looks into others' reports ("it was aware of reports", "it is reviewing").
 _SELF_REVIEWS = frozenset("aware investigating reviewing examining checking verifying studying".split())
 #: Words too common to say which action a sentence is about (``FactMatcher._whose_action``).
@@ -254,6 +258,9 @@ class _Sentence:
     reference: int | None = None  # word index of the first back-reference in the window
     blame: bool = False
     blamed: dict[int, str] = field(default_factory=dict)  # fact -> actor term the sentence blames
+    # fact -> actor term the sentence names as the doer of an act it does not tell: "Moscow says it
+    # hit ...", "the warplanes were Russian" (``_named_back``)
+    named_back: dict[int, str] = field(default_factory=dict)
     # word spans (start, end) of: every actor term per fact; those that name a perpetrator (not a
     # target or a source) per fact; other_actors terms naming a perpetrator; action terms per fact
     actor_spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
@@ -490,6 +497,7 @@ class FactMatcher:
         # ... but a clause saying whose the weapon was names the doer: "Warplanes hit the town;
         # monitors say the jets were Russian"
         identified = {clause[s] for s, e in vehicles if _BE.intersection(tokens.words[e : e + 2])} if several else set()
+        idle = set(vehicles)  # every vehicle term, busy or not, for _named_without_act
         if attacks:
             # ... in its own clause: "Russian and Syrian aircraft operate over the area; neither
             # has commented on the strike" names no one's strike
@@ -651,6 +659,8 @@ class FactMatcher:
                     del agents[f]
                     del info.perpetrators[f]
         info.agents = {f: text for f, (_, text) in sorted(agents.items(), key=lambda x: x[1][0])}
+        info.named_back = self._named_without_act(tokens.words, hits, idle, sources, attacks, info.actor_spans,
+                                                  actors)
         info.actions = {
             f: (text, start)
             for f, (start, text) in actions.items()
@@ -658,6 +668,35 @@ class FactMatcher:
         }
         info.cues = tuple(dict.fromkeys(cue for _, cue in sorted(cues)))
         return info
+
+    def _named_without_act(self, words: list[str], hits, vehicles: set[tuple[int, int]],
+                           sources: dict[int, list[tuple[int, int, int, str]]], attacks: list[int],
+                           actor_spans: dict[int, list[tuple[int, int]]],
+                           actors: dict[int, tuple[int, str]]) -> dict[int, str]:
+        """Facts whose doer the sentence names without an action term of the fact, with the
+        actor term: a source claiming an attack of its own ("Russia says it hit naval drone
+        sites", "Moscow said that it had struck a militant depot") or a weapon told before said
+        to be the actor's ("the warplanes were Russian"). ``_named_back`` gives them the
+        article's earlier act."""
+        out: dict[int, str] = {}
+        starts = set(attacks)
+        for f, said in sources.items():
+            for _, _, verb, text in said:
+                k = verb + 1 + (words[verb + 1 : verb + 2] == ["that"])
+                if words[k : k + 1] and words[k] in ("it", "they"):
+                    k += 1 + (words[k + 1 : k + 2] in (["had"], ["has"], ["have"]))
+                    # an act done, not a policy: "say they target only militants"
+                    if k in starts and words[k] in _STRUCK:
+                        out.setdefault(f, text)
+        for term, start, end in hits:
+            if (start, end) not in vehicles or not _THE.intersection(words[max(0, start - 2) : start]):
+                continue
+            if not (words[end : end + 1] and words[end] in _BE):
+                continue
+            for role, f, _ in self._roles[term]:
+                if role == _ACTION and any(a == end + 1 for a, _ in actor_spans.get(f, ())):
+                    out.setdefault(f, actors[f][1])
+        return out
 
     # ------------------------------------------------------------------ an article
 
@@ -921,18 +960,21 @@ class FactMatcher:
             self._share_doers(info, out, made)
             made.clear()
             if info.reference is not None:
-                out += self._blamed_back(info, i, sentences[i], out, best)
+                out += self._named_back(info.blamed, info, i, sentences[i], out, best)
+            if info.named_back:
+                out += self._named_back(info.named_back, info, i, sentences[i], out, best)
         return out
 
-    def _blamed_back(self, info: _Sentence, i: int, sentence: str, out: list[Mention],
-                     best: dict[tuple[str, int], int]) -> list[Mention]:
-        """A blame that refers back to an act told earlier in the article names its doer in
-        its own words: "Two people were killed when a drone struck a car in Rylsk. [...]
-        Russian officials blamed the attack on Ukraine's armed forces." The blame sentence
-        holds no action term of its own; the act is the earlier mention's, of a fact with one
-        possible doer."""
+    def _named_back(self, named: dict[int, str], info: _Sentence, i: int, sentence: str, out: list[Mention],
+                    best: dict[tuple[str, int], int]) -> list[Mention]:
+        """A sentence that names the doer of an act told earlier in the article, in its own
+        words and without an action term of the fact: a blame that refers back ("Two people
+        were killed when a drone struck a car in Rylsk. [...] Russian officials blamed the
+        attack on Ukraine's armed forces"), a claim ("Drones struck the port. [...] Russia says
+        it hit naval drone sites"), an identification ("the warplanes were Russian"). The act
+        is the earlier mention's, of a fact with one possible doer. ``named``: fact -> actor."""
         added = []
-        for f, actor in info.blamed.items():
+        for f, actor in named.items():
             fact = self._facts[f]
             # a fact whose doer may be anyone (a hospital struck) is not said to be the act
             # blamed: "the attack" may be another of the article's acts

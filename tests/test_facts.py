@@ -2248,3 +2248,40 @@ def test_the_press_and_the_unarmed_do_not_act_and_a_blame_names_the_doer_of_the_
 )
 def test_one_of_the_bombs_told_before_is_its_doers_and_the_fourth_division_blocks_aid(shipped, sentences, fact, state):
     assert shipped.states(sentences)[fact] == state
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # a claim of a strike by the one who made it names the doer of the act told before (round 35)
+        (["Drones struck grain warehouses in Odesa's port overnight, killing two workers.",
+          "Russia says it hit naval drone sites."], "russian_missile_strikes", "attributed"),
+        (["An air strike hit a school in Nuseirat where families were sheltering.",
+          "Israel's military said that it had struck Hamas militants operating there."], "israeli_airstrikes",
+         "attributed"),
+        # ... not a policy, an aim, or what was destroyed: they do not say the strike was theirs
+        (["An air strike hit the market in Kafranbel.", "The Syrian government and Russia say they target only "
+          "militants."], "russian_airstrikes", "agentless"),
+        (["An air strike hit the market in Kafranbel.", "Russia says it targeted a weapons depot."],
+         "russian_airstrikes", "agentless"),
+        (["Two guided aerial bombs hit the hospital's car park in Zaporizhzhia.", "The defence ministry in Moscow said it had destroyed a "
+          "facility used by drone units."], "russian_airstrikes", "agentless"),
+        # ... nor with no act told before it
+        (["Russia says it hit naval drone sites."], "russian_missile_strikes", "absent"),
+        # the weapons told before, said to be the actor's, are its doer's
+        (["The market in Maarrat Misrin, north of Idlib city, was bombed twice on Thursday morning.",
+          "Nine people were killed.",
+          "Monitors said the warplanes were Russian and had flown in from the coast."], "russian_airstrikes",
+         "attributed"),
+        # ... but warplanes said to be Russian without an act told before do nothing
+        (["Monitors said the warplanes were Russian and had flown in from the coast."], "russian_airstrikes",
+         "absent"),
+        # ... nor before the act, nor jets said not to be Russian
+        (["Monitors said the two aircraft were Russian.", "Most people ran for the walls.",
+          "The market in Idlib was bombed on Thursday."], "russian_airstrikes", "agentless"),
+        (["The market in Idlib was bombed on Thursday.", "Residents said the jets were not Russian."],
+         "russian_airstrikes", "agentless"),
+    ],
+)
+def test_a_claim_or_an_identification_names_the_doer_of_the_act_told_before(shipped, sentences, fact, state):
+    assert shipped.states(sentences)[fact] == state
