@@ -126,6 +126,8 @@ SETS = [
     HeldOut("facts_eval_holdout70.yaml", "at", _written("thirty-third"), _before(69)),
     HeldOut("facts_eval_holdout71.yaml", "au", _written("thirty-fourth"), _before(71)),
     HeldOut("facts_eval_holdout72.yaml", "av", _written("thirty-fourth"), _before(71)),
+    HeldOut("facts_eval_holdout73.yaml", "aw", _written("thirty-fourth"), _before(73)),
+    HeldOut("facts_eval_holdout74.yaml", "ax", _written("thirty-fourth"), _before(73)),
 ]
 
 
