@@ -128,6 +128,8 @@ SETS = [
     HeldOut("facts_eval_holdout72.yaml", "av", _written("thirty-fourth"), _before(71)),
     HeldOut("facts_eval_holdout73.yaml", "aw", _written("thirty-fourth"), _before(73)),
     HeldOut("facts_eval_holdout74.yaml", "ax", _written("thirty-fourth"), _before(73)),
+    HeldOut("facts_eval_holdout75.yaml", "ay", _written("thirty-fifth"), _before(75)),
+    HeldOut("facts_eval_holdout76.yaml", "az", _written("thirty-fifth"), _before(75)),
 ]
 
 
