@@ -25,17 +25,14 @@ most linkages support it; ``both``. Run with the matcher that had not seen the s
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import Counter
 from functools import cache
-from pathlib import Path
 
 sys.path.append("/usr/lib/python3/dist-packages")  # Debian's binding, for the venv's Python 3.11
 import linkgrammar.clinkgrammar as clg
 from linkgrammar import Dictionary, ParseOptions, Sentence
-
-from error_split import numbers, set_file
+from role_variants import add_doer, drop_doer, offsets, score_variants
 
 _DICT = Dictionary("en")
 
@@ -199,18 +196,7 @@ def parses(text: str) -> list:
 # --------------------------------------------------------------------------- the matcher
 
 
-def offsets(sentence: str, raw: list[str]) -> list[tuple[int, int]] | None:
-    out, pos = [], 0
-    for w in raw:
-        k = sentence.find(w, pos)
-        if k < 0:
-            return None
-        out.append((k, k + len(w)))
-        pos = k + len(w)
-    return out
-
-
-def patch(F, Tokens, variant: str, stats: Counter) -> None:
+def patch(F, Tokens, variant: str, stats: Counter, log: list) -> None:
     """Wrap FactMatcher._sentence: after the rules, the parse may veto or add a doer."""
     original = F.FactMatcher._sentence
 
@@ -240,16 +226,13 @@ def patch(F, Tokens, variant: str, stats: Counter) -> None:
             rule = f in info.agents
             stats[f"rules {'agent' if rule else 'not agent'}, parse {'agent' if most else 'not agent'}"] += 1
             if variant in ("veto", "both") and rule and not some and clean:
-                # only doers the rules took as plain agents, not sources speaking of themselves
-                doers = info.perpetrators.get(f, [])
-                if doers and all(F.actor_role(tokens, s, e, starts)[0] == "agent" for s, e in doers):
-                    del info.agents[f]
-                    info.perpetrators.pop(f, None)
+                if drop_doer(F, info, f, tokens, starts):
                     stats["vetoed"] += 1
+                    log.append(("veto", self._facts[f].id, sentence))
             elif variant in ("rescue", "both") and not rule and most and clean:
-                info.agents[f] = info.actors.get(f) or "?"
-                info.perpetrators.setdefault(f, []).append(most[0])
+                add_doer(info, f, most[0])
                 stats["rescued"] += 1
+                log.append(("rescue", self._facts[f].id, sentence))
         return info
 
     F.FactMatcher._sentence = sentence_with_parse
@@ -260,45 +243,10 @@ def main() -> None:
     ap.add_argument("--repo", required=True, help="checkout whose matcher and scorer to use")
     ap.add_argument("--variants", default="rules,veto,rescue,both")
     ap.add_argument("--json", help="write the figures here")
+    ap.add_argument("--log", help="write every changed decision here")
     ap.add_argument("sets", nargs="+")
     args = ap.parse_args()
-    repo = str(Path(args.repo).resolve())
-    sys.path[:0] = [repo, repo + "/benchmarks"]
-    import eval_facts as ev
-    from narratives import facts as F
-    from narratives.terms import Tokens
-
-    original = F.FactMatcher._sentence
-    sets = numbers(args.sets)
-    data = {n: ev.load_eval(set_file(n)) for n in sets}
-    out, base = {}, {}
-    for variant in args.variants.split(","):
-        F.FactMatcher._sentence = original
-        stats: Counter = Counter()
-        patch(F, Tokens, variant, stats)
-        totals: Counter = Counter()
-        errors = {}
-        for n in sets:
-            r = ev.evaluate(data[n], f"{repo}/facts.yaml")
-            for v in ("omitted", "agentless"):
-                for k in ("tp", "fp", "fn"):
-                    totals[(v, k)] += r.verdicts[v][k]
-            errors[n] = {(e["article"], e["fact"], e["gold"], e["predicted"]) for e in r.errors}
-        if variant == "rules":
-            base = errors
-        fixed = sum(len(base[n] - errors[n]) for n in sets) if base else None
-        made = sum(len(errors[n] - base[n]) for n in sets) if base else None
-        row = {}
-        for v in ("omitted", "agentless"):
-            tp, fp, fn = (totals[(v, k)] for k in ("tp", "fp", "fn"))
-            row[v] = {"precision": round(tp / (tp + fp), 3), "recall": round(tp / (tp + fn), 3), "gold": tp + fn}
-        row.update(state_errors_fixed=fixed, state_errors_introduced=made, decisions=dict(stats))
-        out[variant] = row
-        print(f"{variant:7s} omitted {row['omitted']['precision']:.3f} / {row['omitted']['recall']:.3f}"
-              f"  agentless {row['agentless']['precision']:.3f} / {row['agentless']['recall']:.3f}"
-              f"  state errors fixed {fixed} introduced {made}", flush=True)
-    if args.json:
-        Path(args.json).write_text(json.dumps(out, indent=1))
+    score_variants(args.repo, args.sets, args.variants.split(","), patch, args.json, args.log)
 
 
 if __name__ == "__main__":

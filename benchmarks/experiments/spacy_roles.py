@@ -30,15 +30,11 @@ item 36):
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from collections import Counter
 from functools import cache
-from pathlib import Path
 
 import spacy
-
-from error_split import numbers, set_file
+from role_variants import add_doer, drop_doer, offsets, score_variants
 
 _NLP = None
 
@@ -216,17 +212,6 @@ def _own_noun(noun, action: set[int]) -> bool:
     return noun.i in action or any(t.i in action for t in noun.subtree if t.dep_ in _MODIFIER | {"pobj", "prep"})
 
 
-def offsets(sentence: str, raw: list[str]) -> list[tuple[int, int]] | None:
-    out, pos = [], 0
-    for w in raw:
-        k = sentence.find(w, pos)
-        if k < 0:
-            return None
-        out.append((k, k + len(w)))
-        pos = k + len(w)
-    return out
-
-
 @cache
 def parse(sentence: str):
     return _NLP(sentence)
@@ -261,24 +246,14 @@ def patch(F, Tokens, variant: str, stats: Counter, log: list) -> None:
             doers = [span for span in info.actor_spans[f] if agentive(doc, sp(span), action)]
             rule = f in info.agents
             stats[f"rules {'agent' if rule else 'not agent'}, parse {'agent' if doers else 'not agent'}"] += 1
-            if variant in ("veto", "both") and rule and not doers:
-                # only doers the rules took as plain agents, not sources speaking of themselves
-                perps = info.perpetrators.get(f, [])
-                if perps and all(F.actor_role(tokens, s, e, starts)[0] == "agent" for s, e in perps):
-                    del info.agents[f]
-                    info.perpetrators.pop(f, None)
-                    stats["vetoed"] += 1
-                    log.append(("veto", self._facts[f].id, sentence))
-            elif variant == "veto2" and rule and f not in info.blamed and not info.blame and all(elsewhere(doc, sp(span), action) for span in info.actor_spans[f]):
-                perps = info.perpetrators.get(f, [])
-                if perps and all(F.actor_role(tokens, s, e, starts)[0] == "agent" for s, e in perps):
-                    del info.agents[f]
-                    info.perpetrators.pop(f, None)
+            if (variant in ("veto", "both") and rule and not doers or variant == "veto2" and rule
+                    and f not in info.blamed and not info.blame
+                    and all(elsewhere(doc, sp(span), action) for span in info.actor_spans[f])):
+                if drop_doer(F, info, f, tokens, starts):
                     stats["vetoed"] += 1
                     log.append(("veto", self._facts[f].id, sentence))
             elif variant in ("rescue", "both") and not rule and doers:
-                info.agents[f] = info.actors.get(f) or "?"
-                info.perpetrators.setdefault(f, []).append(doers[0])
+                add_doer(info, f, doers[0])
                 stats["rescued"] += 1
                 log.append(("rescue", self._facts[f].id, sentence))
         return info
@@ -297,52 +272,7 @@ def main() -> None:
     ap.add_argument("sets", nargs="+")
     args = ap.parse_args()
     _NLP = spacy.load(args.model, disable=["ner"])
-    repo = str(Path(args.repo).resolve())
-    sys.path[:0] = [repo, repo + "/benchmarks"]
-    import eval_facts as ev
-    from narratives import facts as F
-    from narratives.terms import Tokens
-
-    original = F.FactMatcher._sentence
-    sets = numbers(args.sets)
-    data = {n: ev.load_eval(set_file(n)) for n in sets}
-    out, base, logs = {}, {}, {}
-    for variant in args.variants.split(","):
-        F.FactMatcher._sentence = original
-        stats: Counter = Counter()
-        log: list = []
-        patch(F, Tokens, variant, stats, log)
-        totals: Counter = Counter()
-        errors = {}
-        for n in sets:
-            r = ev.evaluate(data[n], f"{repo}/facts.yaml")
-            for v in ("omitted", "agentless"):
-                for k in ("tp", "fp", "fn"):
-                    totals[(v, k)] += r.verdicts[v][k]
-            errors[n] = {(e["article"], e["fact"], e["gold"], e["predicted"]) for e in r.errors}
-        if variant == "rules":
-            base = errors
-        fixed = sum(len(base[n] - errors[n]) for n in sets) if base else None
-        made = sum(len(errors[n] - base[n]) for n in sets) if base else None
-        row = {}
-        for v in ("omitted", "agentless"):
-            tp, fp, fn = (totals[(v, k)] for k in ("tp", "fp", "fn"))
-            row[v] = {"precision": round(tp / (tp + fp), 3), "recall": round(tp / (tp + fn), 3),
-                      "f1": round(2 * tp / (2 * tp + fp + fn), 4), "gold": tp + fn}
-        row.update(state_errors_fixed=fixed, state_errors_introduced=made, decisions=dict(stats))
-        if base and variant != "rules":
-            row["fixed"] = sorted(str(e) for n in sets for e in base[n] - errors[n])
-            row["made"] = sorted(str(e) for n in sets for e in errors[n] - base[n])
-        out[variant] = row
-        logs[variant] = log
-        print(f"{variant:7s} omitted {row['omitted']['precision']:.3f} / {row['omitted']['recall']:.3f}"
-              f" (F1 {row['omitted']['f1']:.4f})  agentless {row['agentless']['precision']:.3f} /"
-              f" {row['agentless']['recall']:.3f} (F1 {row['agentless']['f1']:.4f})"
-              f"  state errors fixed {fixed} introduced {made}  {dict(stats)}", flush=True)
-    if args.json:
-        Path(args.json).write_text(json.dumps(out, indent=1))
-    if args.log:
-        Path(args.log).write_text(json.dumps(logs, indent=1))
+    score_variants(args.repo, args.sets, args.variants.split(","), patch, args.json, args.log)
 
 
 if __name__ == "__main__":
