@@ -163,6 +163,8 @@ _STRUCK = frozenset("hit struck attacked bombed shelled".split())
 _THE = frozenset("the these those both".split())  # "the warplanes were Russian": the ones told
 #: ... nor when it looks into others' reports ("it was aware of reports", "it is reviewing").
 _SELF_REVIEWS = frozenset("aware investigating reviewing examining checking verifying studying".split())
+#: ... nor when it reacts to them ("said it was deeply concerned by attacks on hospitals").
+_SELF_CONCERNED = frozenset("concerned alarmed worried".split())
 #: Words too common to say which action a sentence is about (``FactMatcher._whose_action``).
 _COMMON = frozenset(
     "the a an of in on at to by for from with and or but that this these those it its was were is are "
@@ -636,7 +638,7 @@ class FactMatcher:
                     # another speaker, still its own ("rejected Ukrainian claims that its jets");
                     # and it, or the enemy it struck, must come before the act it speaks of
                     _of_itself(after, _self_reach(verb, doing, acts := info.action_spans.get(f, ())))
-                    or (_ENEMY.intersection(after) and any(a > verb for a, _ in acts))
+                    or (_ENEMY.intersection(after[:_clause_end(tokens, verb)]) and any(a > verb for a, _ in acts))
                     or (
                         tokens.words[verb] not in REACTIONS
                         and any(verb < c < stop and (f not in self._broad or cue.startswith(_DENIALS))
@@ -1039,6 +1041,16 @@ def _past(words: Sequence[str]) -> list[int]:
     return out
 
 
+def _clause_end(tokens: Tokens, verb: int) -> int | None:
+    """How many words after ``verb`` its clause runs (to a semicolon or colon); None: to the
+    end. "The Herald sent the Israeli military questions about the strike; it referred to a
+    statement saying militants were present": the militants are not what it said it struck."""
+    for k in range(verb, len(tokens.words) - 1):
+        if ";" in tokens.gaps[k] or ":" in tokens.gaps[k]:
+            return k - verb
+    return None
+
+
 def _self_reach(verb: int, doing: Sequence[int], acts: Iterable[tuple[int, int]]) -> int:
     """How many words after a source's verb a reference to itself makes it the doer: up to
     the next doer named and the fact's last action term after the verb. A speaker of its own
@@ -1056,11 +1068,13 @@ def _self_reach(verb: int, doing: Sequence[int], acts: Iterable[tuple[int, int]]
 def _of_itself(words: Sequence[str], stop: int | None = None) -> bool:
     """Whether a speaker's words (up to ``stop``) refer back to itself ("said its jets ...",
     "It said they struck ..."), not to itself speaking again ("an attack that they blame on
-    Ukraine") or looking into what others report ("said it was aware of reports ...")."""
+    Ukraine"), looking into what others report ("said it was aware of reports ...") or
+    reacting to it ("said it was deeply concerned by attacks")."""
     return any(
         w in _SELF
         and not _SELF_SPEAKS.intersection(words[k + 1 : k + 2])
         and not _SELF_REVIEWS.intersection(words[k + 1 : k + 3])
+        and not _SELF_CONCERNED.intersection(words[k + 1 : k + 4])
         for k, w in enumerate(words[:stop])
     )
 

@@ -36,6 +36,10 @@ _PLACE_BEFORE = frozenset(
     "around outside throughout within between".split()
 )
 _DETERMINERS = frozenset("the a an".split())
+#: A "since" at most this many words before an actor dates what was told before it, unless an
+#: action term starts before this many words after the actor's start (``_since_clause``).
+_SINCE_REACH = 8
+_SINCE_AFTER = 4
 #: ... unless the preposition follows one of these: the actor is then the accused ("blamed on
 #: government forces", "attributed to Russia", "charges against the Israeli leaders").
 _ACCUSED_AFTER = frozenset(
@@ -62,7 +66,10 @@ _NOT_AGENT_AFTER = frozenset(
     # ... and people who carry no arms: "Ukrainian medics described symptoms", "Israeli
     # demonstrators gathered near the crossing", "Ukraine's prosecutor-general"
     "medics doctors nurses surgeons paramedics rescuers demonstrators protesters volunteers residents "
-    "families relatives patients specialists investigators prosecutor prosecutors".split()
+    "families relatives patients specialists investigators prosecutor prosecutors "
+    # ... and places it owns or that bear its name: "Israeli crossing stays shut", "before it could
+    # leave the Damascus countryside"
+    "crossing crossings countryside outskirts suburbs".split()
 )
 #: ... also two words on, after one of these ("Ukraine's second-largest city").
 _RANKS = frozenset("second third fourth fifth largest biggest main major key principal chief".split())
@@ -102,6 +109,8 @@ REACTIONS = frozenset("commented comment comments addressed demanded demands exp
 #: ... and one that has not answered: "the Israeli military did not respond to a request for
 #: comment" (but "Israel responded with air strikes" acts).
 _ANSWER = frozenset("respond responded reply replied answer answered".split())
+#: ... also with one of these between: "the Israeli military did not immediately respond".
+_ANSWER_ADVERBS = frozenset("immediately yet publicly directly".split())
 #: ... or has made none: "Russian officials did not say where the drone was launched from,
 #: and Ukraine made no statement".
 _NO_STATEMENT = frozenset("statement statements announcement".split())
@@ -110,8 +119,11 @@ _SOURCE_VERBS = SPEECH | REACTIONS | frozenset(
     # ... and who hails or doubts it ("Hamas and Islamic Jihad both praised it", "Moscow sees
     # no grounds to trust the reports")
     "praised praises hailed hails welcomed welcomes sees doubts doubted questioned questions "
-    # ... and who claims or alleges it ("Ukrainian officials claim that a clinic was hit")
-    "claim allege alleges".split()
+    # ... and who claims, alleges or reports it ("Ukrainian officials claim that a clinic was hit",
+    # "as Ukrainian officials report growing use of tear gas")
+    "claim allege alleges report "
+    # ... and who blames as the clause's participle ("with Moscow and Kyiv each blaming the other")
+    "blaming accusing".split()
 )
 #: ... and within its own clause (up to a comma, semicolon or colon): "it blames Ukraine;
 #: Kyiv has made no comment" leaves Ukraine the accused, whatever the next clause says.
@@ -181,6 +193,12 @@ _USED_BY = frozenset("used operated run controlled held owned occupied".split())
 #: for the blast", "Syria condemned over gas attack").
 _PASSIVE_AFTER = frozenset("of for over".split())
 _ACCUSING = frozenset("accused accuses blamed blames condemned condemns".split())
+#: A group that claims an attack by name made it ("the Qassam Brigades claimed the launch in a
+#: statement"); not one that claims what the attack did ("bloggers claim the strike targeted a
+#: hotel"): the attack word ends the claim's clause or is followed by one of ``_CLAIM_ENDS``.
+_CLAIMING = frozenset("claimed claims claim".split())
+_CLAIMED = frozenset("attack attacks launch launches barrage barrages strike strikes bombing operation".split())
+_CLAIM_ENDS = frozenset("in on for via through and with as".split())
 
 
 def defends(words: list[str], v: int) -> bool:
@@ -234,6 +252,8 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
     positions", "Ukraine's grid", "fuel to Russian forces"; a source: "Turkey said",
     "Ukrainian officials in Kharkiv said", "according to Syrian military sources"."""
     words = tokens.words
+    if _since_clause(tokens, start, actions):
+        return "target", -1
     k = start - 1
     while k >= 0 and words[k] in _DETERMINERS:
         k -= 1
@@ -285,7 +305,7 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
             return "target", -1
         if words[v] in _DISMISS and _SAID_BY.intersection(words[v + 1 : v + 4]):
             return "source", v
-        if words[v] in _ANSWER and words[v - 1] == "not":
+        if words[v] in _ANSWER and (words[v - 1] == "not" or (words[v - 1] in _ANSWER_ADVERBS and words[v - 2] == "not")):
             return "source", v
         if words[v] in _NO_STATEMENT and words[v - 1] == "no":  # "and Ukraine made no statement"
             return "source", v
@@ -294,8 +314,32 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
                 return "agent", -1
             if v + 1 < len(words) and words[v + 1] == "responsibility":
                 return "agent", -1  # "Islamic Jihad claimed responsibility for the barrage"
+            if words[v] in _CLAIMING and _claims_attack(tokens, v):
+                return "agent", -1
             return "source", v
     return "agent", -1
+
+
+def _since_clause(tokens: Tokens, start: int, actions: set[int]) -> bool:
+    """Whether the actor at ``start`` is in a "since" clause that dates an action told before it
+    ("the hospital had been hit twice since the city was retaken by Ukrainian troops", "a habit
+    kept since Russia's full-scale invasion began"): the clause says when, not who did the act.
+    Not when an action term follows the "since" ("since Russian jets bombed the town")."""
+    words = tokens.words
+    for c in range(start - 1, max(-1, start - _SINCE_REACH - 1), -1):
+        if c < start - 1 and ends_clause(tokens.gaps[c]):
+            return False
+        if words[c] == "since":
+            return any(a < c for a in actions) and not any(c < a < start + _SINCE_AFTER for a in actions)
+    return False
+
+
+def _claims_attack(tokens: Tokens, v: int) -> bool:
+    """Whether the claim verb at ``v`` claims an attack by name (``_CLAIMED``)."""
+    words = tokens.words
+    n = v + 1 + (words[v + 1 : v + 2] in (["the"], ["this"], ["that"]))
+    return n < len(words) and words[n] in _CLAIMED and (
+        n + 1 >= len(words) or words[n + 1] in _CLAIM_ENDS or any(c in tokens.gaps[n] for c in ".,;:"))
 
 
 def _capitals(tokens: Tokens, start: int, end: int) -> bool:

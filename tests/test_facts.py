@@ -2285,3 +2285,47 @@ def test_one_of_the_bombs_told_before_is_its_doers_and_the_fourth_division_block
 )
 def test_a_claim_or_an_identification_names_the_doer_of_the_act_told_before(shipped, sentences, fact, state):
     assert shipped.states(sentences)[fact] == state
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # round 36: an actor that has not answered is a source, with an adverb between too
+        (["On Saturday an air strike hit the school in Bani Suheila, killing six people.",
+          "The Israeli military did not immediately respond to questions about the strike."],
+         "israeli_airstrikes", "agentless"),
+        # ... its enemy words make a source the doer only in its own clause
+        (["On Tuesday at noon an air strike tore open the classroom's outer wall in Nuseirat.",
+          "The Herald sent the Israeli military questions about the strike; it referred to an earlier "
+          "statement saying militants were present."], "israeli_airstrikes", "agentless"),
+        (["Israeli officials said the strike in Nuseirat targeted Hamas militants."], "israeli_airstrikes",
+         "attributed"),
+        # ... and one concerned by attacks reacts to them
+        (["The Russian Foreign Ministry said it was deeply concerned by attacks on hospitals in Gaza."],
+         "hospital_strike", "agentless"),
+        # a place named for an actor is no doer
+        (["Flour runs short in Gaza as Israeli crossing stays shut."], "aid_blocked", "agentless"),
+        (["The convoy had been stopped, once again, before it could leave the Damascus countryside."],
+         "aid_blocked", "agentless"),
+        (["Israel closed the crossing to aid trucks on Sunday."], "aid_blocked", "attributed"),
+        # who reports or blames speaks
+        (["Families are leaving villages near Huliaipole as Ukrainian officials report growing use of "
+          "tear gas dropped from drones."], "chemical_weapons", "agentless"),
+        (["Drones struck energy facilities in Kharkiv region overnight, with Moscow and Kyiv each blaming "
+          "the other."], "russian_missile_strikes", "agentless"),
+        # a "since" clause dates the act, it does not name its doer
+        (["The hospital in Kherson had been hit twice before since the city was retaken by Ukrainian troops."],
+         "hospital_strike", "agentless"),
+        (["A glide bomb hit the courtyard in Kharkiv, a city shelled ever since Russia's full-scale invasion "
+          "began in 2022."], "russian_airstrikes", "agentless"),
+        (["The town in Idlib has been quiet since Russian jets bombed its market in May."], "russian_airstrikes",
+         "attributed"),
+        # a group that claims the attack by name made it; one that claims what it hit did not
+        (["About twenty rockets were launched from Gaza at Ashkelon, and the Qassam Brigades claimed the "
+          "launch in a statement."], "hamas_rocket_fire", "attributed"),
+        (["A missile hit an apartment block in Kharkiv, and Russian military bloggers claim the strike "
+          "targeted a hotel used by soldiers."], "russian_missile_strikes", "agentless"),
+    ],
+)
+def test_speakers_places_and_dates_are_not_doers_and_a_claimed_attack_is(shipped, sentences, fact, state):
+    assert shipped.states(sentences).get(fact, "absent") == state
