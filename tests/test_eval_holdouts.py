@@ -130,6 +130,8 @@ SETS = [
     HeldOut("facts_eval_holdout74.yaml", "ax", _written("thirty-fourth"), _before(73)),
     HeldOut("facts_eval_holdout75.yaml", "ay", _written("thirty-fifth"), _before(75)),
     HeldOut("facts_eval_holdout76.yaml", "az", _written("thirty-fifth"), _before(75)),
+    HeldOut("facts_eval_holdout77.yaml", "ba", _written("thirty-sixth", "during"), _before(77)),
+    HeldOut("facts_eval_holdout78.yaml", "bc", _written("thirty-sixth", "during"), _before(77)),
 ]
 
 
