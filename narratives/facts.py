@@ -638,7 +638,7 @@ class FactMatcher:
                     # another speaker, still its own ("rejected Ukrainian claims that its jets");
                     # and it, or the enemy it struck, must come before the act it speaks of
                     _of_itself(after, _self_reach(verb, doing, acts := info.action_spans.get(f, ())))
-                    or (_ENEMY.intersection(after[:_clause_end(tokens, verb)]) and any(a > verb for a, _ in acts))
+                    or (_enemy_named(tokens.words, verb, _clause_end(tokens, verb)) and any(a > verb for a, _ in acts))
                     or (
                         tokens.words[verb] not in REACTIONS
                         and any(verb < c < stop and (f not in self._broad or cue.startswith(_DENIALS))
@@ -729,7 +729,7 @@ class FactMatcher:
         agentless Russian air strike). When no article names anyone, every fact whose war it
         is keeps its agentless mention."""
         scanned = [self.scan(sentences) for sentences in articles]
-        theatres = set().union(*(self.theatres(scan) for scan in scanned))
+        theatres = _event_theatres([self.theatres(scan) for scan in scanned])
         found = [self.mentions_in(scan, theatres) for scan in scanned]
         named = {m.fact_id for ms in found for m in ms if m.state == "attributed"}
         found = [
@@ -1041,6 +1041,14 @@ def _past(words: Sequence[str]) -> list[int]:
     return out
 
 
+def _enemy_named(words: Sequence[str], verb: int, reach: int | None) -> bool:
+    """Whether the other side's fighters are named within ``reach`` words after a source's
+    verb as what was struck ("said the strike targeted Hamas militants"), not after "by" as
+    who did something ("footage ... had been staged by militants")."""
+    said = words[verb + 1 :][:reach]
+    return any(w in _ENEMY and not (k and said[k - 1] == "by") for k, w in enumerate(said))
+
+
 def _clause_end(tokens: Tokens, verb: int) -> int | None:
     """How many words after ``verb`` its clause runs (to a semicolon or colon); None: to the
     end. "The Herald sent the Israeli military questions about the strike; it referred to a
@@ -1126,6 +1134,15 @@ def _blamed_on(words: Sequence[str], start: int) -> bool:
     forces", "blames every attack on Kyiv"."""
     return words[start] == "on" and any(
         w.startswith("blam") for w in words[max(0, start - _BLAMED_REACH - 1) : start])
+
+
+def _event_theatres(named: Sequence[frozenset[str]]) -> set[str]:
+    """The wars an event is in: those at least two of its articles name (each article stays
+    in the wars it names itself), so one report's aside ("In Damascus, a delegation of
+    Palestinian factions met officials") does not put a Gaza strike into Syria's war; the
+    wars any of them names when none is named twice."""
+    counts = Counter(t for theatres in named for t in theatres)
+    return {t for t, n in counts.items() if n >= 2} or set(counts)
 
 
 def _unnamed(infos: Sequence[_Sentence]) -> list[int]:

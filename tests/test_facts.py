@@ -2329,3 +2329,50 @@ def test_a_claim_or_an_identification_names_the_doer_of_the_act_told_before(ship
 )
 def test_speakers_places_and_dates_are_not_doers_and_a_claimed_attack_is(shipped, sentences, fact, state):
     assert shipped.states(sentences).get(fact, "absent") == state
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # round 37: fighters named after "by" did something; they are not what the source struck
+        (["The Russian Centre for Reconciliation said footage purporting to show a chlorine attack on "
+          "al-Lataminah had been staged by militants with the help of the White Helmets."],
+         "chemical_weapons", "agentless"),
+        # one barrel refers back to the bombs told before, and to their doer
+        (["Two regime helicopters dropped barrel bombs on Ariha on Tuesday night.",
+          "One barrel hit the outpatient wing of Ariha Surgical Hospital."], "hospital_strike", "attributed"),
+        (["One barrel hit the outpatient wing of Ariha Surgical Hospital in Idlib."], "hospital_strike",
+         "agentless"),
+        # Israel's missiles on Syria are no rocket fire, intercepted or not; Gaza's rockets still are
+        (["DAMASCUS — The Israeli enemy fired a barrage of missiles from the direction of the occupied "
+          "Golan at points near Damascus, a military source said.",
+          "Our air defence crews intercepted the bulk of the hostile missiles."], "hamas_rocket_fire", "absent"),
+        (["Syria says its air defences intercepted most of a salvo of Israeli missiles fired at the outskirts "
+          "of Damascus."], "hamas_rocket_fire", "absent"),
+        (["A barrage of rockets hit Sderot on Tuesday evening."], "hamas_rocket_fire", "agentless"),
+        (["Iron Dome intercepted most of the rockets fired at Ashkelon."], "hamas_rocket_fire", "agentless"),
+    ],
+)
+def test_enemies_by_name_one_barrel_and_missiles_on_syria(shipped, sentences, fact, state):
+    assert shipped.states(sentences).get(fact, "absent") == state
+
+
+def test_an_event_is_in_the_wars_two_of_its_articles_name(shipped):
+    """One report's aside about Damascus does not put a Gaza strike into Syria's war (round 37);
+    a war two reports name does, and an article stays in the wars it names itself."""
+    from narratives.facts import _event_theatres
+
+    assert _event_theatres([frozenset({"gaza"}), frozenset({"gaza"}), frozenset({"syria", "gaza"})]) == {"gaza"}
+    assert _event_theatres([frozenset({"syria"}), frozenset({"gaza"})]) == {"syria", "gaza"}
+    assert _event_theatres([frozenset({"syria"}), frozenset()]) == {"syria"}
+    assert _event_theatres([]) == set()
+    israeli = ["An Israeli air strike hit the courtyard of Nasser Hospital in Khan Younis."]
+    army = ["The army's aircraft bombed tents in the courtyard of Nasser Medical Complex in Khan Younis."]
+    aside = ["The courtyard of Nasser Hospital in Khan Younis was bombed.",
+             "In Damascus, a delegation of Palestinian factions met officials."]
+    found = shipped.event_mentions([israeli, army, aside])
+    assert "syrian_government_airstrikes" not in {m.fact_id for m in found[1]}
+    # ... but with Syria named by two of the reports the army's aircraft may be Syria's
+    syrian = ["Syrian state media reported strikes near Damascus."]
+    found = shipped.event_mentions([israeli, army, aside, syrian])
+    assert "syrian_government_airstrikes" in {m.fact_id for m in found[1]}
