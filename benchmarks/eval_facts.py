@@ -361,7 +361,8 @@ def evaluate(data: EvalSet, catalogue_path: Path | str = CATALOGUE, min_support:
     pred_states: dict[str, dict[str, str]] = {}
     mentions: dict[str, dict[str, list]] = {}
     started = time.perf_counter()
-    # As narratives.omissions does: an article is in the wars its event's articles name.
+    # As narratives.omissions does: an article is in the wars its event's articles name
+    # (FactMatcher.event_mentions: two of them, or any when none is named twice).
     found = {a.id: ms for e in data.events
              for a, ms in zip(e.articles, matcher.event_mentions([a.sentences for a in e.articles]), strict=True)}
     for a in data.articles:

@@ -721,8 +721,9 @@ class FactMatcher:
         return self.mentions_in(self.scan(sentences), theatres)
 
     def event_mentions(self, articles: Sequence[Sequence[str]]) -> list[list[Mention]]:
-        """``mentions`` of each article of one event, every one in the wars any of them names
-        (``narratives.omissions`` and the scorer judge an event's articles so), and each
+        """``mentions`` of each article of one event, every one in the wars two of them name
+        (any of them when none is named twice: ``_event_theatres``; ``narratives.omissions``
+        and the scorer judge an event's articles so), and each
         agent-deleted action given only to the perpetrators the event makes plausible: when
         some article names a rival fact's actor as the doer and none names this fact's ("the
         market was bombed" where the other reports name only Syrian government jets is no

@@ -396,8 +396,9 @@ def _load_articles(s: Session, ctx: _Context, where: Any) -> list[_Article]:
         .outerjoin(ArticleTextRow, ArticleTextRow.article_id == t.article_id)
         .where(where).order_by(t.outlet, t.published_at, t.article_id)).all()
     sentences = [article_sentences(r.title, r.summary, r.full_text, ctx.boilerplate_of(r.outlet)) for r in rows]
-    # An article is in the wars its event's articles name: a feature that names only a street
-    # is in the war the other reports of the strike place it in (facts.py, theatres).
+    # An article is in the wars its event's articles name (two of them, or any when none is
+    # named twice): a feature that names only a street is in the war the other reports of the
+    # strike place it in (facts.py, theatres).
     by_event: dict[int, list[int]] = {}
     for k, r in enumerate(rows):
         by_event.setdefault(r.event_id, []).append(k)
