@@ -132,6 +132,8 @@ SETS = [
     HeldOut("facts_eval_holdout76.yaml", "az", _written("thirty-fifth"), _before(75)),
     HeldOut("facts_eval_holdout77.yaml", "ba", _written("thirty-sixth", "during"), _before(77)),
     HeldOut("facts_eval_holdout78.yaml", "bc", _written("thirty-sixth", "during"), _before(77)),
+    HeldOut("facts_eval_holdout79.yaml", "bd", _written("thirty-seventh"), _before(79)),
+    HeldOut("facts_eval_holdout80.yaml", "be", _written("thirty-seventh"), _before(79)),
 ]
 
 
