@@ -11,7 +11,7 @@ The catalogue's rules miss paraphrases without a catalogue word, take some distr
 reports, and miss some named doers; on blind labelled sets nearly every wrong verdict came
 from that (benchmarks/README.md, "Where the blind errors are"). The model holds logistic
 regressions over TF-IDF word (1-2) and character (3-5, within words) n-grams, trained by
-``benchmarks/train_action_model.py`` on the labelled evaluation sets 0-40, two kinds:
+``benchmarks/train_action_model.py`` on the labelled evaluation sets 0-78, two kinds:
 
 * per fact, **action** ("civilian_casualties"): does the sentence report the fact? Gold
   evidence sentences are positives, the sentences of articles that do not carry it negatives;
