@@ -134,6 +134,8 @@ SETS = [
     HeldOut("facts_eval_holdout78.yaml", "bc", _written("thirty-sixth", "during"), _before(77)),
     HeldOut("facts_eval_holdout79.yaml", "bd", _written("thirty-seventh"), _before(79)),
     HeldOut("facts_eval_holdout80.yaml", "be", _written("thirty-seventh"), _before(79)),
+    HeldOut("facts_eval_holdout81.yaml", "bf", _written("thirty-eighth", "during"), _before(81)),
+    HeldOut("facts_eval_holdout82.yaml", "bg", _written("thirty-eighth", "during"), _before(81)),
 ]
 
 
