@@ -753,9 +753,11 @@ class FactMatcher:
         * without an actor, carrying the action is the whole state: a mention whose sentence
           scores below ``veto`` is dropped; an article without one gets an ``attributed``
           (carried) mention when a sentence scores above ``rescue`` ("(model 0.93)");
-        * with an actor: an agent-deleted article whose best sentence naming an actor (or
-          following one that does) scores above ``attribute`` for naming the doer becomes
-          ``attributed`` (actor "(model 0.97)");
+        * with an actor: a rule mention whose sentence scores below ``veto_actor`` for the
+          action is dropped (on sets the model had not seen, such mentions were nearly all
+          distractors: round 39); an agent-deleted article whose best sentence naming an
+          actor (or following one that does) scores above ``attribute`` for naming the doer
+          becomes ``attributed`` (actor "(model 0.97)");
           an article without a mention whose best sentence scores above ``hold`` for the
           action, the rules having read no rival fact's act there, gets an ``unresolved``
           one: no verdict against the outlet, none from it."""
@@ -769,12 +771,15 @@ class FactMatcher:
         whose = ({f.id for f in in_war if f.actor and f.id + ATTRIBUTION in model.facts}
                  if opinion.attribute is not None else set())
         held = {f.id for f in in_war if f.actor} if opinion.hold is not None else set()
-        if not judged | whose | held:  # an event in none of the facts' wars: nothing for the model to read
+        vetoed = {f.id for f in in_war if f.actor} if opinion.veto_actor is not None else set()
+        if not judged | whose | held | vetoed:  # an event in none of the facts' wars: nothing for the model to read
             return found
         position = {f: k for k, f in enumerate(self.catalogue.ids())}
         out = []
         for scan, probs, mentions in zip(scanned, model.article_scores([s.sentences for s in scanned]), found,
                                          strict=True):
+            mentions = [m for m in mentions
+                        if m.fact_id not in vetoed or probs[m.fact_id][m.sentence_index] >= opinion.veto_actor]
             kept, rescues = model.review({f: p for f, p in probs.items() if f in judged}, mentions,
                                          opinion.veto, opinion.rescue)
             kept += [Mention(f, "attributed", k, scan.sentences[k], rescue_term(p), None, None,

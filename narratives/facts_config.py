@@ -103,12 +103,14 @@ class SecondOpinion:
     ``veto`` is dropped, an article scoring above ``rescue`` carries the fact. For those
     with one: an agent-deleted article whose sentence scores above ``attribute`` for "names
     the actor as the doer" is attributed; an article the rules found nothing in whose
-    sentence scores above ``hold`` for the action is ``unresolved`` (no verdict). None: off."""
+    sentence scores above ``hold`` for the action is ``unresolved`` (no verdict); a rule
+    mention scoring below ``veto_actor`` for the action is dropped. None: off."""
 
     veto: float
     rescue: float
     hold: float | None = None
     attribute: float | None = None
+    veto_actor: float | None = None  # ``veto`` for the facts with an actor
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,7 @@ TOP_KEYS = {
     "generic": False,
     "second_opinion": False,
 }
-SECOND_OPINION_KEYS = {"veto": True, "rescue": True, "hold": False, "attribute": False}
+SECOND_OPINION_KEYS = {"veto": True, "rescue": True, "hold": False, "attribute": False, "veto_actor": False}
 FACT_KEYS = {
     "id": True,
     "label": True,
@@ -439,11 +441,12 @@ def parse_facts_yaml(text: str, path: str = "facts.yaml") -> FactCatalogue:
 
 
 def _second_opinion(p: _Problems, node: yaml.Node) -> SecondOpinion | None:
-    """``second_opinion: {veto: 0.1, rescue: 0.8, hold: 0.7, attribute: 0.95}``: probabilities,
-    veto below rescue; ``hold`` and ``attribute`` may be left out (then off)."""
+    """``second_opinion: {veto: 0.1, rescue: 0.8, hold: 0.7, attribute: 0.95, veto_actor: 0.02}``:
+    probabilities, veto below rescue; ``hold``, ``attribute`` and ``veto_actor`` may be left
+    out (then off)."""
     fields = _mapping(p, node, "second_opinion", SECOND_OPINION_KEYS)
     values = {}
-    for name, example in (("veto", 0.1), ("rescue", 0.8), ("hold", 0.7), ("attribute", 0.95)):
+    for name, example in (("veto", 0.1), ("rescue", 0.8), ("hold", 0.7), ("attribute", 0.95), ("veto_actor", 0.05)):
         vnode = fields.get(name)
         if vnode is None:
             continue  # reported as missing when required

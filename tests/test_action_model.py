@@ -42,7 +42,7 @@ finally:
     sys.path.remove(str(REPO / "benchmarks"))
 
 ON = "second_opinion: {veto: 0.1, rescue: 0.8}\n"  # facts without an actor only
-ALL = "second_opinion: {veto: 0.1, rescue: 0.8, hold: 0.7, attribute: 0.95}\n"  # as shipped
+ALL = "second_opinion: {veto: 0.1, rescue: 0.8, hold: 0.7, attribute: 0.95, veto_actor: 0.02}\n"  # as shipped
 # Rules that know one word each, so the model has something to add and something to refuse.
 SMALL = """\
 facts:
@@ -59,6 +59,8 @@ facts:
 LEFT = "Hundreds of families packed their belongings and left the town on foot."
 TEACHERS = "A strike by teachers closed the schools of the town on Monday."
 TRIP = "The delegation will leave for Geneva on Monday."
+DIPLOMATS = "Russian diplomats said the strike in Gaza must be investigated."
+JETS = "Russian jets carried out a strike on the market in Ariha."
 
 
 # ----------------------------------------------------------------------------- the file
@@ -168,6 +170,20 @@ def test_veto_drops_a_rule_mention_the_model_refuses():
     assert "displacement" not in _states(SMALL + ON, article)
 
 
+def test_veto_actor_drops_a_rule_mention_of_a_fact_with_an_actor_the_model_refuses():
+    article = ["Ariha, Syria", DIPLOMATS, JETS]
+    p = shipped_model().scores([DIPLOMATS, JETS])["russian_airstrikes"]
+    assert p[0] < 0.02 < p[1]
+    (rules,) = FactMatcher(parse_facts_yaml(SMALL + ON)).event_mentions([article])
+    assert [m.sentence_index for m in rules if m.fact_id == "russian_airstrikes"] == [1, 2]
+    vetoing = SMALL + "second_opinion: {veto: 0.1, rescue: 0.8, veto_actor: 0.02}\n"
+    (kept,) = FactMatcher(parse_facts_yaml(vetoing)).event_mentions([article])
+    assert [(m.sentence_index, m.state) for m in kept if m.fact_id == "russian_airstrikes"] == [(2, "attributed")]
+    # the diplomats' sentence alone: the article no longer carries the fact at all
+    assert "russian_airstrikes" not in _states(vetoing, ["Ariha, Syria", DIPLOMATS])
+    assert "russian_airstrikes" in _states(SMALL + ON, ["Ariha, Syria", DIPLOMATS])
+
+
 def test_without_hold_and_attribute_facts_with_an_actor_and_unknown_facts_are_left_to_the_rules():
     # russian_airstrikes has an actor: a teachers' strike the rules take stays theirs to judge
     assert _states(SMALL + ON, ["Ariha, Syria", TEACHERS])["russian_airstrikes"] == ("agentless", "strike")
@@ -182,7 +198,8 @@ def test_without_hold_and_attribute_facts_with_an_actor_and_unknown_facts_are_le
 
 def test_without_the_key_the_rules_decide_alone():
     shipped = load_facts(REPO / "facts.yaml")
-    assert shipped.second_opinion == SecondOpinion(veto=0.1, rescue=0.8, hold=0.7, attribute=0.95)  # on
+    assert shipped.second_opinion == SecondOpinion(veto=0.1, rescue=0.8, hold=0.7, attribute=0.95,
+                                                   veto_actor=0.02)  # on
     rules = FactMatcher(dataclasses.replace(shipped, second_opinion=None))
     assert rules.catalogue.second_opinion is None
     article = ["Ariha, Syria", TEACHERS, LEFT]
@@ -329,6 +346,7 @@ def test_rule_terms_are_no_rescue(term):
     ("on", "second_opinion: expected a mapping"),
     ("{veto: 0.1, rescue: 0.8, hold: 2}", "second_opinion.hold: expected a probability from 0 to 1"),
     ("{veto: 0.1, rescue: 0.8, attribute: high}", "second_opinion.attribute: expected a probability from 0 to 1"),
+    ("{veto: 0.1, rescue: 0.8, veto_actor: 1.2}", "second_opinion.veto_actor: expected a probability from 0 to 1"),
     ("{veto: 0.1, rescue: 0.8, atribute: 0.9}", "second_opinion.atribute: unknown key. Fix: rename or remove it "
                                                 "(did you mean 'attribute'?)"),
 ])
