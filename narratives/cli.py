@@ -96,10 +96,17 @@ def open_or_exit(url: str, *, write: bool = True) -> Engine:
     from .store import open_store
 
     try:
-        return open_store(url, utcnow(), write=write)
+        engine = open_store(url, utcnow(), write=write)
     except StoreError as exc:
         fail(str(exc), EXIT_FAILED)
-    raise AssertionError("unreachable")
+        raise AssertionError("unreachable") from None
+    # Closed with the command, not whenever the collector gets to it: the last connection's
+    # close checkpoints a WAL store, which must not happen in the middle of a caller's work
+    # (tests run commands in one process; a store's bytes change only while a command runs).
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(engine.dispose)
+    return engine
 
 
 def duration(_ctx: Any, _param: Any, value: str | None) -> float | None:
