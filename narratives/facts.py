@@ -760,7 +760,8 @@ class FactMatcher:
           becomes ``attributed`` (actor "(model 0.97)");
           an article without a mention whose best sentence scores above ``hold`` for the
           action, the rules having read no rival fact's act there, gets an ``unresolved``
-          one: no verdict against the outlet, none from it."""
+          one: no verdict against the outlet, none from it -- or an ``agentless`` one when
+          it scores above ``deleted`` and no actor of the fact is named (``_deleted``)."""
         from .action_model import ATTRIBUTION, rescue_term, shipped_model
 
         opinion = self.catalogue.second_opinion
@@ -775,6 +776,10 @@ class FactMatcher:
         if not judged | whose | held | vetoed:  # an event in none of the facts' wars: nothing for the model to read
             return found
         position = {f: k for k, f in enumerate(self.catalogue.ids())}
+        # the facts whose actor some article names as the doer: an act held in an article
+        # naming no one may be an agent deletion of one of them, not of a rival's (as in
+        # ``event_mentions``)
+        named = {m.fact_id for ms in found for m in ms if m.state == "attributed"}
         out = []
         for scan, probs, mentions in zip(scanned, model.article_scores([s.sentences for s in scanned]), found,
                                          strict=True):
@@ -784,12 +789,12 @@ class FactMatcher:
                                          opinion.veto, opinion.rescue)
             kept += [Mention(f, "attributed", k, scan.sentences[k], rescue_term(p), None, None,
                              scan.infos[k].cues) for f, k, p in rescues]
-            kept += self._whose_and_held(scan, probs, mentions, whose, held)
+            kept += self._whose_and_held(scan, probs, mentions, whose, held, named)
             out.append(sorted(kept, key=lambda m: (m.sentence_index, position[m.fact_id])))
         return out
 
     def _whose_and_held(self, scan: Scanned, probs: dict, mentions: list[Mention], whose: set[str],
-                        held: set[str]) -> list[Mention]:
+                        held: set[str], named: set[str]) -> list[Mention]:
         """The attributed mentions ``attribute`` adds to an agent-deleted article, and the
         unresolved ones ``hold`` adds to one without a mention (``_second_opinion``)."""
         from .action_model import ATTRIBUTION, rescue_term
@@ -822,9 +827,33 @@ class FactMatcher:
             p[[m.sentence_index for m in mentions if m.fact_id in self._rival_ids.get(f, ())]] = 0.0
             k = int(p.argmax()) if len(p) else -1
             if k >= 0 and p[k] > opinion.hold:
-                added.append(Mention(f, "unresolved", k, scan.sentences[k], rescue_term(float(p[k])), None, None,
+                state = "agentless" if self._deleted(scan, probs, f, float(p[k]), named) else "unresolved"
+                added.append(Mention(f, state, k, scan.sentences[k], rescue_term(float(p[k])), None, None,
                                      scan.infos[k].cues))
         return added
+
+    def _deleted(self, scan: Scanned, probs: dict, fact_id: str, p: float, named: set[str]) -> bool:
+        """Whether a held act (``hold``) is an agent deletion: the model is surer than
+        ``deleted`` of the act, the article names none of the fact's actors in any role and
+        no sentence of it scores above ``attribute`` for naming the doer (the Russian
+        defence ministry's "the Aerospace Forces' aviation worked on a depot" names it in
+        words the rules do not take as an actor), the event names no rival's doer unless it
+        names this fact's too, and the article names one of the fact's ``agentless_in``
+        places when it lists them."""
+        from .action_model import ATTRIBUTION
+
+        opinion = self.catalogue.second_opinion
+        if opinion.deleted is None or p <= opinion.deleted:
+            return False
+        whose = probs.get(fact_id + ATTRIBUTION)
+        if whose is not None and len(whose) and float(whose.max()) > (opinion.attribute or 0.95):
+            return False
+        ks = {k for k, fact in enumerate(self._facts) if fact.id == fact_id}  # with its variants
+        if any(ks & info.actors.keys() for info in scan.infos):
+            return False
+        if fact_id not in named and self._rival_ids.get(fact_id, frozenset()) & named:
+            return False
+        return not self.catalogue.get(fact_id).agentless_in or any(ks & info.places for info in scan.infos)
 
     def _whose_action(self, scanned: list[Scanned], found: list[list[Mention]]) -> list[list[Mention]]:
         """Where the event names two rival perpetrators (Russian jets bombed the hospital,

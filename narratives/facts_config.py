@@ -104,13 +104,15 @@ class SecondOpinion:
     with one: an agent-deleted article whose sentence scores above ``attribute`` for "names
     the actor as the doer" is attributed; an article the rules found nothing in whose
     sentence scores above ``hold`` for the action is ``unresolved`` (no verdict); a rule
-    mention scoring below ``veto_actor`` for the action is dropped. None: off."""
+    mention scoring below ``veto_actor`` for the action is dropped; a hold scoring above
+    ``deleted`` in an article naming none of the fact's actors is ``agentless``. None: off."""
 
     veto: float
     rescue: float
     hold: float | None = None
     attribute: float | None = None
     veto_actor: float | None = None  # ``veto`` for the facts with an actor
+    deleted: float | None = None  # a hold above it, no actor of the fact named: agentless
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,8 @@ TOP_KEYS = {
     "generic": False,
     "second_opinion": False,
 }
-SECOND_OPINION_KEYS = {"veto": True, "rescue": True, "hold": False, "attribute": False, "veto_actor": False}
+SECOND_OPINION_KEYS = {"veto": True, "rescue": True, "hold": False, "attribute": False, "veto_actor": False,
+                       "deleted": False}
 FACT_KEYS = {
     "id": True,
     "label": True,
@@ -441,12 +444,13 @@ def parse_facts_yaml(text: str, path: str = "facts.yaml") -> FactCatalogue:
 
 
 def _second_opinion(p: _Problems, node: yaml.Node) -> SecondOpinion | None:
-    """``second_opinion: {veto: 0.1, rescue: 0.8, hold: 0.7, attribute: 0.95, veto_actor: 0.02}``:
-    probabilities, veto below rescue; ``hold``, ``attribute`` and ``veto_actor`` may be left
-    out (then off)."""
+    """``second_opinion: {veto: 0.1, rescue: 0.8, hold: 0.7, attribute: 0.95, veto_actor: 0.02,
+    deleted: 0.8}``: probabilities, veto below rescue; all but ``veto`` and ``rescue`` may be
+    left out (then off)."""
     fields = _mapping(p, node, "second_opinion", SECOND_OPINION_KEYS)
     values = {}
-    for name, example in (("veto", 0.1), ("rescue", 0.8), ("hold", 0.7), ("attribute", 0.95), ("veto_actor", 0.05)):
+    for name, example in (("veto", 0.1), ("rescue", 0.8), ("hold", 0.7), ("attribute", 0.95), ("veto_actor", 0.05),
+                          ("deleted", 0.9)):
         vnode = fields.get(name)
         if vnode is None:
             continue  # reported as missing when required

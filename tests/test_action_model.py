@@ -42,7 +42,9 @@ finally:
     sys.path.remove(str(REPO / "benchmarks"))
 
 ON = "second_opinion: {veto: 0.1, rescue: 0.8}\n"  # facts without an actor only
-ALL = "second_opinion: {veto: 0.1, rescue: 0.8, hold: 0.7, attribute: 0.95, veto_actor: 0.02}\n"  # as shipped
+ALL = ("second_opinion: {veto: 0.1, rescue: 0.8, hold: 0.7, attribute: 0.95, veto_actor: 0.02,"
+       " deleted: 0.8}\n")  # as shipped
+HOLD = "second_opinion: {veto: 0.1, rescue: 0.8, hold: 0.7, attribute: 0.95}\n"  # no agent deletion by the model
 # Rules that know one word each, so the model has something to add and something to refuse.
 SMALL = """\
 facts:
@@ -199,7 +201,7 @@ def test_without_hold_and_attribute_facts_with_an_actor_and_unknown_facts_are_le
 def test_without_the_key_the_rules_decide_alone():
     shipped = load_facts(REPO / "facts.yaml")
     assert shipped.second_opinion == SecondOpinion(veto=0.1, rescue=0.8, hold=0.7, attribute=0.95,
-                                                   veto_actor=0.02)  # on
+                                                   veto_actor=0.02, deleted=0.8)  # on
     rules = FactMatcher(dataclasses.replace(shipped, second_opinion=None))
     assert rules.catalogue.second_opinion is None
     article = ["Ariha, Syria", TEACHERS, LEFT]
@@ -276,13 +278,46 @@ def test_attribute_leaves_an_article_no_sentence_of_which_names_the_doer():
 def test_hold_marks_an_act_only_the_model_read_as_unresolved():
     article = ["Ariha, Syria", NAMELESS]
     assert _mentions(SMALL + ON, article) == []
-    (m,) = _mentions(SMALL + ALL, article)
+    (m,) = _mentions(SMALL + HOLD, article)
     assert (m.state, m.sentence_index, m.actor_term, m.actor_where) == ("unresolved", 1, None, None)
     assert rescued_score(m.action_term) > 0.7
     # a rule mention, or a sentence the model does not read as the act, is no hold
-    assert _mentions(SMALL + ALL, ["Ariha, Syria", TEACHERS])[0].state == "agentless"
-    assert _mentions(SMALL + ALL, ["Ariha, Syria", TRIP]) == []
+    assert _mentions(SMALL + HOLD, ["Ariha, Syria", TEACHERS])[0].state == "agentless"
+    assert _mentions(SMALL + HOLD, ["Ariha, Syria", TRIP]) == []
     assert _mentions(SMALL + "second_opinion: {veto: 0.1, rescue: 0.8, hold: 0.999}\n", article) == []
+
+
+def test_deleted_makes_a_sure_hold_in_an_article_naming_no_actor_an_agent_deletion():
+    article = ["Ariha, Syria", NAMELESS]
+    assert shipped_model().scores([NAMELESS])["russian_airstrikes"][0] > 0.9
+    (m,) = _mentions(SMALL + ALL, article)
+    assert (m.state, m.sentence_index, m.actor_term) == ("agentless", 1, None)
+    assert rescued_score(m.action_term) > 0.8
+    # the act read, but the fact's actor named anywhere in the article (here as a speaker):
+    # whose it is stays unknown
+    speaker = ["Ariha, Syria", NAMELESS, "Russia's defence ministry said it was checking the reports."]
+    assert [m.state for m in _mentions(SMALL + ALL, speaker)] == ["unresolved"]
+    # below the threshold, or without the key, a hold
+    assert _mentions(SMALL + ALL.replace("deleted: 0.8", "deleted: 0.999"), article)[0].state == "unresolved"
+    assert _mentions(SMALL + HOLD, article)[0].state == "unresolved"
+
+
+def test_no_agent_deletion_by_the_model_where_the_event_names_only_a_rivals_doer():
+    """As with the rules' agentless mentions (``event_mentions``): beside reports naming only
+    Syrian government helicopters, the model's read of a paraphrase is no agent-deleted
+    Russian strike."""
+    text = SMALL + """  - id: syrian_government_airstrikes
+    label: Syrian government airstrikes
+    description: Syrian government aircraft bomb a place.
+    actor: [Syrian government, regime]
+    action: [strike, barrel bomb]
+"""
+    article = ["Ariha, Syria", NAMELESS]
+    named = ["Ariha, Syria", "Regime helicopters dropped a barrel bomb on the market in Ariha."]
+    alone = FactMatcher(parse_facts_yaml(text + ALL)).event_mentions([article])
+    assert ("russian_airstrikes", "agentless") in {(m.fact_id, m.state) for m in alone[0]}
+    found, _ = FactMatcher(parse_facts_yaml(text + ALL)).event_mentions([article, named])
+    assert ("russian_airstrikes", "agentless") not in {(m.fact_id, m.state) for m in found}
 
 
 def test_no_hold_where_the_rules_read_a_rival_facts_act():
@@ -347,6 +382,7 @@ def test_rule_terms_are_no_rescue(term):
     ("{veto: 0.1, rescue: 0.8, hold: 2}", "second_opinion.hold: expected a probability from 0 to 1"),
     ("{veto: 0.1, rescue: 0.8, attribute: high}", "second_opinion.attribute: expected a probability from 0 to 1"),
     ("{veto: 0.1, rescue: 0.8, veto_actor: 1.2}", "second_opinion.veto_actor: expected a probability from 0 to 1"),
+    ("{veto: 0.1, rescue: 0.8, deleted: -1}", "second_opinion.deleted: expected a probability from 0 to 1"),
     ("{veto: 0.1, rescue: 0.8, atribute: 0.9}", "second_opinion.atribute: unknown key. Fix: rename or remove it "
                                                 "(did you mean 'attribute'?)"),
 ])

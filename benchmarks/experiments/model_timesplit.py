@@ -1,4 +1,4 @@
-"""Issue 4 experiment (rounds 38-39): the second opinion's training sets and thresholds, on unseen sets.
+"""Issue 4 experiment (rounds 38-40): the second opinion's training sets and thresholds, on unseen sets.
 
 Usage::
 
@@ -8,8 +8,11 @@ Usage::
     ../../.venv/bin/python model_timesplit.py --train 0-40 --train 0-58 --train 0-68 --test 69-78 --veto-actor off
     ../../.venv/bin/python model_timesplit.py --train 0-58 --test 59-78 --attribute 0.9,0.95,0.97 \
         --hold 0.6,0.7,0.8 --veto-actor off
-    # round 39
-    ../../.venv/bin/python model_timesplit.py --train 0-58 --test 59-78 --veto-actor off,0.02,0.05,0.1,0.2
+    # round 39 (the rules of 45609c4 had no deleted)
+    ../../.venv/bin/python model_timesplit.py --train 0-58 --test 59-78 --veto-actor off,0.02,0.05,0.1,0.2 \
+        --deleted off
+    # round 40
+    ../../.venv/bin/python model_timesplit.py --train 0-58 --test 59-78 --deleted off,0.8,0.9,0.95
 
 A time split: each ``--train`` range trains a model in memory the way
 ``benchmarks/train_action_model.py`` does (same features, same C), and the shipped rules
@@ -17,9 +20,10 @@ A time split: each ``--train`` range trains a model in memory the way
 shipped file. The test sets must lie outside every training range, so every figure is out of
 the model's sample; the rules themselves were tuned on the test sets after their looks, the
 same for every model, so the comparison isolates what the model was trained on.
-``--attribute`` / ``--hold`` / ``--veto-actor`` (comma-separated) score a grid of those
-thresholds of facts.yaml's ``second_opinion`` for each model (default: the shipped values,
-veto 0.1, rescue 0.8, hold 0.7, attribute 0.95, veto_actor 0.02; ``off`` leaves veto_actor out).
+``--attribute`` / ``--hold`` / ``--veto-actor`` / ``--deleted`` (comma-separated) score a grid
+of those thresholds of facts.yaml's ``second_opinion`` for each model (default: the shipped
+values, veto 0.1, rescue 0.8, hold 0.7, attribute 0.95, veto_actor 0.02, deleted 0.8; ``off``
+leaves veto_actor or deleted out).
 
 Prints, per model and thresholds, pooled verdict precision / recall / F1 over the test sets,
 with the counts (as ``eval_facts.py`` and ``error_split.py`` score them). About 1.5 minutes
@@ -75,6 +79,7 @@ def main() -> None:
     ap.add_argument("--attribute", default="0.95")
     ap.add_argument("--hold", default="0.7")
     ap.add_argument("--veto-actor", default="0.02", help="veto for the facts with an actor, e.g. off,0.02,0.05")
+    ap.add_argument("--deleted", default="0.8", help="held acts as agent deletions above it, e.g. off,0.8,0.9")
     args = ap.parse_args()
     tests = tam.numbers(args.test)
     text = (REPO / "facts.yaml").read_text(encoding="utf-8")
@@ -90,12 +95,15 @@ def main() -> None:
             for attribute in args.attribute.split(","):
                 for hold in args.hold.split(","):
                     for veto in args.veto_actor.split(","):
-                        line_ = f"second_opinion: {{veto: 0.1, rescue: 0.8, hold: {hold}, attribute: {attribute}"
-                        line_ += "}" if veto == "off" else f", veto_actor: {veto}}}"
-                        catalogue = Path(tmp) / f"facts-{attribute}-{hold}-{veto}.yaml"
-                        catalogue.write_text(OPINION.sub(line_, text), encoding="utf-8")
-                        print(f"train {spec}, test {args.test}, attribute {attribute}, hold {hold}, "
-                              f"veto_actor {veto}: {line(score(tests, catalogue))}", flush=True)
+                        for deleted in args.deleted.split(","):
+                            line_ = f"second_opinion: {{veto: 0.1, rescue: 0.8, hold: {hold}, attribute: {attribute}"
+                            line_ += "" if veto == "off" else f", veto_actor: {veto}"
+                            line_ += "}" if deleted == "off" else f", deleted: {deleted}}}"
+                            catalogue = Path(tmp) / f"facts-{attribute}-{hold}-{veto}-{deleted}.yaml"
+                            catalogue.write_text(OPINION.sub(line_, text), encoding="utf-8")
+                            print(f"train {spec}, test {args.test}, attribute {attribute}, hold {hold}, "
+                                  f"veto_actor {veto}, deleted {deleted}: {line(score(tests, catalogue))}",
+                                  flush=True)
 
 if __name__ == "__main__":
     main()
