@@ -136,6 +136,8 @@ SETS = [
     HeldOut("facts_eval_holdout80.yaml", "be", _written("thirty-seventh"), _before(79)),
     HeldOut("facts_eval_holdout81.yaml", "bf", _written("thirty-eighth", "during"), _before(81)),
     HeldOut("facts_eval_holdout82.yaml", "bg", _written("thirty-eighth", "during"), _before(81)),
+    HeldOut("facts_eval_holdout83.yaml", "bh", _written("thirty-ninth"), _before(83)),
+    HeldOut("facts_eval_holdout84.yaml", "bi", _written("thirty-ninth"), _before(83)),
 ]
 
 
