@@ -138,6 +138,8 @@ SETS = [
     HeldOut("facts_eval_holdout82.yaml", "bg", _written("thirty-eighth", "during"), _before(81)),
     HeldOut("facts_eval_holdout83.yaml", "bh", _written("thirty-ninth"), _before(83)),
     HeldOut("facts_eval_holdout84.yaml", "bi", _written("thirty-ninth"), _before(83)),
+    HeldOut("facts_eval_holdout85.yaml", "bj", _written("fortieth"), _before(85)),
+    HeldOut("facts_eval_holdout86.yaml", "bk", _written("fortieth"), _before(85)),
 ]
 
 
