@@ -761,7 +761,8 @@ class FactMatcher:
           an article without a mention whose best sentence scores above ``hold`` for the
           action, the rules having read no rival fact's act there, gets an ``unresolved``
           one: no verdict against the outlet, none from it -- or an ``agentless`` one when
-          it scores above ``deleted`` and no actor of the fact is named (``_deleted``)."""
+          it scores above ``deleted`` and no actor of the fact is named there or in the sentence
+          before (``_deleted``)."""
         from .action_model import ATTRIBUTION, rescue_term, shipped_model
 
         opinion = self.catalogue.second_opinion
@@ -827,15 +828,17 @@ class FactMatcher:
             p[[m.sentence_index for m in mentions if m.fact_id in self._rival_ids.get(f, ())]] = 0.0
             k = int(p.argmax()) if len(p) else -1
             if k >= 0 and p[k] > opinion.hold:
-                state = "agentless" if self._deleted(scan, probs, f, float(p[k]), named) else "unresolved"
+                state = "agentless" if self._deleted(scan, probs, f, k, float(p[k]), named) else "unresolved"
                 added.append(Mention(f, state, k, scan.sentences[k], rescue_term(float(p[k])), None, None,
                                      scan.infos[k].cues))
         return added
 
-    def _deleted(self, scan: Scanned, probs: dict, fact_id: str, p: float, named: set[str]) -> bool:
-        """Whether a held act (``hold``) is an agent deletion: the model is surer than
-        ``deleted`` of the act, the article names none of the fact's actors in any role and
-        no sentence of it scores above ``attribute`` for naming the doer (the Russian
+    def _deleted(self, scan: Scanned, probs: dict, fact_id: str, k: int, p: float, named: set[str]) -> bool:
+        """Whether a held act (``hold``, in sentence ``k``) is an agent deletion: the model is
+        surer than ``deleted`` of the act, neither its sentence nor the one before names any of
+        the fact's actors in any role (a doer named further back is not this act's, as for the
+        rules' back-references; round 40 asked it of the whole article), no sentence of the
+        article scores above ``attribute`` for naming the doer (the Russian
         defence ministry's "the Aerospace Forces' aviation worked on a depot" names it in
         words the rules do not take as an actor), the event names no rival's doer unless it
         names this fact's too, and the article names one of the fact's ``agentless_in``
@@ -848,8 +851,8 @@ class FactMatcher:
         whose = probs.get(fact_id + ATTRIBUTION)
         if whose is not None and len(whose) and float(whose.max()) > (opinion.attribute or 0.95):
             return False
-        ks = {k for k, fact in enumerate(self._facts) if fact.id == fact_id}  # with its variants
-        if any(ks & info.actors.keys() for info in scan.infos):
+        ks = {j for j, fact in enumerate(self._facts) if fact.id == fact_id}  # with its variants
+        if any(ks & info.actors.keys() for info in scan.infos[max(0, k - 1) : k + 1]):
             return False
         if fact_id not in named and self._rival_ids.get(fact_id, frozenset()) & named:
             return False

@@ -293,10 +293,17 @@ def test_deleted_makes_a_sure_hold_in_an_article_naming_no_actor_an_agent_deleti
     (m,) = _mentions(SMALL + ALL, article)
     assert (m.state, m.sentence_index, m.actor_term) == ("agentless", 1, None)
     assert rescued_score(m.action_term) > 0.8
-    # the act read, but the fact's actor named anywhere in the article (here as a speaker):
-    # whose it is stays unknown
-    speaker = ["Ariha, Syria", NAMELESS, "Russia's defence ministry said it was checking the reports."]
-    assert [m.state for m in _mentions(SMALL + ALL, speaker)] == ["unresolved"]
+    # the act read, but the fact's actor named in its sentence or the one before (here as a
+    # speaker): whose it is stays unknown
+    speaker = "Russia's defence ministry said it was checking reports from Idlib."
+    assert [m.state for m in _mentions(SMALL + ALL, ["Ariha, Syria", speaker, NAMELESS])] == ["unresolved"]
+    # named two sentences back, or only after the act, the actor is not this act's doer (as
+    # the rules read back-references): an agent deletion (before round 41, a hold)
+    far = ["Ariha, Syria", speaker, "Markets in the province reopened last week.", NAMELESS]
+    after = ["Ariha, Syria", NAMELESS, speaker]
+    for article in (far, after):
+        assert [(m.state, m.sentence_index) for m in _mentions(SMALL + ALL, article)] == [
+            ("agentless", article.index(NAMELESS))]
     # below the threshold, or without the key, a hold
     assert _mentions(SMALL + ALL.replace("deleted: 0.8", "deleted: 0.999"), article)[0].state == "unresolved"
     assert _mentions(SMALL + HOLD, article)[0].state == "unresolved"

@@ -1,4 +1,4 @@
-"""Issue 4 experiment (rounds 38-40): the second opinion's training sets and thresholds, on unseen sets.
+"""Issue 4 experiment (rounds 38-41): the second opinion's training sets and thresholds, on unseen sets.
 
 Usage::
 
@@ -13,6 +13,9 @@ Usage::
         --deleted off
     # round 40
     ../../.venv/bin/python model_timesplit.py --train 0-58 --test 59-78 --deleted off,0.8,0.9,0.95
+    # round 41 (a narrower actor check for deleted, no new key): the same command here and
+    # in a checkout of round 40 (git worktree add /tmp/wt40 5188826)
+    ../../.venv/bin/python model_timesplit.py --train 0-58 --test 59-78 --deleted 0.8,0.9
 
 A time split: each ``--train`` range trains a model in memory the way
 ``benchmarks/train_action_model.py`` does (same features, same C), and the shipped rules
