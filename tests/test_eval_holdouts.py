@@ -140,6 +140,8 @@ SETS = [
     HeldOut("facts_eval_holdout84.yaml", "bi", _written("thirty-ninth"), _before(83)),
     HeldOut("facts_eval_holdout85.yaml", "bj", _written("fortieth"), _before(85)),
     HeldOut("facts_eval_holdout86.yaml", "bk", _written("fortieth"), _before(85)),
+    HeldOut("facts_eval_holdout87.yaml", "bl", _written("forty-first", "during"), _before(87)),
+    HeldOut("facts_eval_holdout88.yaml", "bm", _written("forty-first", "during"), _before(87)),
 ]
 
 
