@@ -734,8 +734,7 @@ class FactMatcher:
         found = [self.mentions_in(scan, theatres) for scan in scanned]
         named = {m.fact_id for ms in found for m in ms if m.state == "attributed"}
         found = [
-            [m for m in ms if m.state != "agentless" or m.fact_id in named
-             or not self._rival_ids.get(m.fact_id, frozenset()) & named]
+            [m for m in ms if m.state != "agentless" or self._plausible_doer(m.fact_id, named)]
             for ms in found
         ]
         if any(self._rival_ids.get(f, frozenset()) & named for f in named):
@@ -743,6 +742,12 @@ class FactMatcher:
         if self.catalogue.second_opinion is not None:
             found = self._second_opinion(scanned, found, theatres)
         return found
+
+    def _plausible_doer(self, fact_id: str, named: set[str]) -> bool:
+        """Whether an act no sentence gives a doer may be ``fact_id``'s, ``named`` being the
+        facts whose actor the event's articles name as the doer: unless a rival's is named
+        and this fact's is not."""
+        return fact_id in named or not self._rival_ids.get(fact_id, frozenset()) & named
 
     def _second_opinion(self, scanned: list[Scanned], found: list[list[Mention]],
                         theatres: set[str]) -> list[list[Mention]]:
@@ -854,7 +859,7 @@ class FactMatcher:
         ks = {j for j, fact in enumerate(self._facts) if fact.id == fact_id}  # with its variants
         if any(ks & info.actors.keys() for info in scan.infos[max(0, k - 1) : k + 1]):
             return False
-        if fact_id not in named and self._rival_ids.get(fact_id, frozenset()) & named:
+        if not self._plausible_doer(fact_id, named):
             return False
         return not self.catalogue.get(fact_id).agentless_in or any(ks & info.places for info in scan.infos)
 

@@ -105,14 +105,15 @@ class SecondOpinion:
     the actor as the doer" is attributed; an article the rules found nothing in whose
     sentence scores above ``hold`` for the action is ``unresolved`` (no verdict); a rule
     mention scoring below ``veto_actor`` for the action is dropped; a hold scoring above
-    ``deleted`` in an article naming none of the fact's actors is ``agentless``. None: off."""
+    ``deleted``, no actor of the fact named in its sentence or the one before, is
+    ``agentless``. None: off."""
 
     veto: float
     rescue: float
     hold: float | None = None
     attribute: float | None = None
     veto_actor: float | None = None  # ``veto`` for the facts with an actor
-    deleted: float | None = None  # a hold above it, no actor of the fact named: agentless
+    deleted: float | None = None  # a hold above it, no actor of the fact named near it: agentless
 
 
 @dataclass(frozen=True)
