@@ -162,7 +162,10 @@ _SELF = frozenset("it its they their we our".split())
 _STRUCK = frozenset("hit struck attacked bombed shelled".split())
 _THE = frozenset("the these those both".split())  # "the warplanes were Russian": the ones told
 #: ... nor when it looks into others' reports ("it was aware of reports", "it is reviewing").
-_SELF_REVIEWS = frozenset("aware investigating reviewing examining checking verifying studying".split())
+_SELF_REVIEWS = frozenset("aware investigating reviewing examining checking verifying studying "
+                          # ... or holds proof about them ("says it has evidence that the chemical
+                          # attack allegations were fabricated")
+                          "evidence proof".split())
 #: ... nor when it reacts to them ("said it was deeply concerned by attacks on hospitals").
 _SELF_CONCERNED = frozenset("concerned alarmed worried".split())
 #: Words too common to say which action a sentence is about (``FactMatcher._whose_action``).

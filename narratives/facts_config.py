@@ -94,6 +94,9 @@ class Fact:
     # Ukraine's; "drones hit Odesa" is not)
     agentless_in: tuple[str, ...] = ()
     also: tuple[Variant, ...] = ()  # more (action, context) rules that report this fact
+    # actor terms that say the act too ("the Aerospace Forces delivered a strike" is an air
+    # strike by Russia's air force): also in ``action``, so a match of one is attributed
+    actor_action: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,7 @@ FACT_KEYS = {
     "exclude": False,
     "agentless_in": False,
     "also": False,
+    "actor_action": False,
 }
 VARIANT_KEYS = {"action": True, "context": False, "topics": False}
 # libyaml's parser when PyYAML has it: ten times faster, and `compare EVENT` reads the
@@ -275,7 +279,7 @@ def _fact(p: _Problems, node: yaml.Node, i: int, seen: dict[str, int], slugs: _S
     label = _string(p, fields["label"], f"{key}.label") if "label" in fields else None
     description = _string(p, fields["description"], f"{key}.description") if "description" in fields else None
     groups: dict[str, tuple[tuple[str, yaml.Node], ...] | None] = {}
-    for name in ("actor", "action", "exclude", "agentless_in"):
+    for name in ("actor", "action", "exclude", "agentless_in", "actor_action"):
         if name in fields:
             groups[name] = _terms(p, fields[name], f"{key}.{name}")
     context = _context(p, fields["context"], f"{key}.context") if "context" in fields else []
@@ -301,6 +305,7 @@ def _fact(p: _Problems, node: yaml.Node, i: int, seen: dict[str, int], slugs: _S
                         "keep the term in one group: an actor term that is also an action makes every "
                         "match attributed",
                     )
+    both = _actor_actions(p, groups, key)
     topics = _topics(p, fields["topics"], key, slugs) if "topics" in fields else []
     if len(p.items) > before or fid is None or label is None or description is None:
         return None
@@ -309,13 +314,29 @@ def _fact(p: _Problems, node: yaml.Node, i: int, seen: dict[str, int], slugs: _S
         label=label,
         description=description,
         actor=tuple(t for t, _ in groups.get("actor") or ()),
-        action=tuple(t for t, _ in groups.get("action") or ()),
+        action=tuple(t for t, _ in groups.get("action") or ()) + both,
         context=tuple(tuple(t for t, _ in g or ()) for g in context),
         topics=tuple(topics),
         exclude=tuple(t for t, _ in groups.get("exclude") or ()),
         agentless_in=tuple(t for t, _ in groups.get("agentless_in") or ()),
         also=tuple(also),
+        actor_action=both,
     )
+
+
+def _actor_actions(p: _Problems, groups: dict[str, tuple[tuple[str, yaml.Node], ...] | None],
+                   key: str) -> tuple[str, ...]:
+    """A fact's ``actor_action:`` terms, each one of its actor terms (which the action check
+    above has kept out of its action and context groups)."""
+    actors = {term_key(t) for t, _ in groups.get("actor") or ()}
+    out = []
+    for text, tnode in groups.get("actor_action") or ():
+        if term_key(text) in actors:
+            out.append(text)
+        else:
+            p.add(tnode, f"{key}.actor_action", f"{text!r} is not one of the fact's actor terms",
+                  "add it to actor: too -- actor_action marks actor terms that also say the act")
+    return tuple(out)
 
 
 _Group = tuple[tuple[str, yaml.Node], ...] | None  # a term list as _terms gives it

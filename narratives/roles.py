@@ -28,6 +28,9 @@ _JOINED = 4
 _JOINERS = frozenset("and with alongside allied allies".split())
 #: An actor word right after these is the target of the action, not its perpetrator.
 _TARGET_BEFORE = frozenset("on against targeting targeted".split())
+#: ... and so it is right after an act done to it, with nothing between: "one of its aircraft
+#: had struck a Hamas gunman", "drones hit Russian positions".
+_STRUCK_BEFORE = frozenset("struck hit bombed shelled attacked raided stormed".split())
 #: ... and so it is right after these when no action term follows it ("fuel to Russian
 #: forces", "in Ukraine"; but "killed in Russian strikes" names the perpetrator).
 _PLACE_BEFORE = frozenset(
@@ -36,6 +39,8 @@ _PLACE_BEFORE = frozenset(
     "around outside throughout within between".split()
 )
 _DETERMINERS = frozenset("the a an".split())
+#: ... but not after an office sitting there: "the Defence Ministry in Moscow says its strike".
+_SEATED = frozenset("ministry government command headquarters leadership authorities".split())
 #: A "since" at most this many words before an actor dates what was told before it, unless an
 #: action term starts before this many words after the actor's start (``_since_clause``).
 _SINCE_REACH = 8
@@ -123,7 +128,9 @@ _SOURCE_VERBS = SPEECH | REACTIONS | frozenset(
     # "as Ukrainian officials report growing use of tear gas")
     "claim allege alleges report "
     # ... and who blames as the clause's participle ("with Moscow and Kyiv each blaming the other")
-    "blaming accusing".split()
+    "blaming accusing "
+    # ... and who names what was hit ("what the Israeli military described as rocket launchers")
+    "described describes".split()
 )
 #: ... and within its own clause (up to a comma, semicolon or colon): "it blames Ukraine;
 #: Kyiv has made no comment" leaves Ukraine the accused, whatever the next clause says.
@@ -135,7 +142,10 @@ _SPEAKERS = frozenset(
     "spokesperson embassy diplomat diplomats permanent foreign mission centre center reconciliation "
     # ... and its press ("Ukrainian channels claimed that a hospital was hit", "Russian state
     # media described the strike as ..."): they report an act, they do not do it
-    "media channels outlets press journalists reporters newspapers newspaper television broadcaster".split()
+    "media channels outlets press journalists reporters newspapers newspaper television broadcaster "
+    # ... and those who tell what others did ("Ukrainian Telegram channels", "Russian experts
+    # showed the attack had been staged")
+    "telegram experts".split()
 )
 #: ... also after "state": "Syrian state television said".
 _STATE = "state"
@@ -143,7 +153,9 @@ _STATE = "state"
 #: regime about a strike", "claims from Moscow".
 _SAID_BY = frozenset(
     "statement statements claim claims allegation allegations remark remarks comment comments "
-    "assertion assertions accusation accusations report reports finding findings conclusion conclusions".split()
+    "assertion assertions accusation accusations report reports finding findings conclusion conclusions "
+    # ... and what it gave: "the closure reason given by COGAT is mortar fire"
+    "given".split()
 )
 #: An actor that rejects someone's claims reports them ("Russia's Defence Ministry rejected
 #: Ukrainian claims that a school had been bombed"); it acts only if it then speaks of itself
@@ -295,7 +307,9 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
         after in _RANKS and _NOT_AGENT_AFTER.intersection(words[nxt + 1 : nxt + 3]) and before != "by"
     ) or (
         preceding not in _ACCUSED_AFTER
-        and (before in _TARGET_BEFORE or (before in _PLACE_BEFORE and nxt not in actions))
+        and (before in _TARGET_BEFORE or (before in _PLACE_BEFORE and nxt not in actions)
+             or (before in _STRUCK_BEFORE and not tokens.gaps[k].strip()))
+        and not (before == "in" and preceding in _SEATED)
     ):
         return "target", -1
     for v in range(nxt, min(nxt + _SOURCE_REACH, len(words))):

@@ -2376,3 +2376,62 @@ def test_an_event_is_in_the_wars_two_of_its_articles_name(shipped):
     syrian = ["Syrian state media reported strikes near Damascus."]
     found = shipped.event_mentions([israeli, army, aside, syrian])
     assert "syrian_government_airstrikes" in {m.fact_id for m in found[1]}
+
+
+@pytest.mark.parametrize(
+    ("sentences", "fact", "state"),
+    [
+        # round 42: Russia's air force by its own name is the doer and the act in one
+        (["CORRESPONDENT: The Aerospace Forces delivered a precision strike before dawn on a workshop near "
+          "Khan Sheikhoun in Idlib."], "russian_airstrikes", "attributed"),
+        (["Aerospace Forces hit militant depot in Idlib zone"], "russian_airstrikes", "attributed"),
+        (["Air strikes destroyed a depot near Khan Sheikhoun in Idlib."], "russian_airstrikes", "agentless"),
+        # ... and an actor of Russia's other facts ("struck with cruise missiles")
+        (["The Aerospace Forces struck a plant in Kharkiv with cruise missiles."], "russian_missile_strikes",
+         "attributed"),
+        # the one struck is no doer: not Hamas, whose gunman the aircraft struck
+        (["A missile struck a Hamas gunman at the gate of the al-Amal hospital in Khan Younis."],
+         "hospital_strike", "agentless"),
+        (["A drone hit Hamas gunmen at the gate of the al-Amal hospital in Khan Younis."], "hospital_strike",
+         "agentless"),
+        # ... nor one who describes the targets, gives a reason or tells of the act
+        (["Air strikes later hit what the Israeli military described as rocket launchers in the northern Gaza "
+          "Strip."], "israeli_airstrikes", "agentless"),
+        (["Notes: the closure reason given by COGAT is mortar fire at the crossing; Kerem Shalom stayed closed to "
+          "aid trucks."], "aid_blocked", "agentless"),
+        (["Ukrainian Telegram channels are already spreading stories about a hit clinic in Kharkiv."],
+         "hospital_strike", "agentless"),
+        (["Douma is known for an alleged chemical attack that Russian experts showed had been staged."],
+         "chemical_weapons", "agentless"),
+        (["The Russian Centre for Reconciliation says it has evidence that the chemical attack allegations from "
+          "Idlib were fabricated."], "chemical_weapons", "agentless"),
+        # ... but a ministry in its capital speaks of its own strike
+        (["However, the Defence Ministry in Moscow says its strike was aimed at a plant repairing armoured "
+          "vehicles in Kryvyi Rih."], "russian_missile_strikes", "attributed"),
+        (["Rescuers in Kryvyi Rih said a missile hit the tram depot."], "russian_missile_strikes", "agentless"),
+        # the first of those told is one of them, and theirs is its act
+        (["Residents said two Russian warplanes had been circling high over Saraqib.",
+          "Then the first of them dived and dropped its bombs on the bakery roof."], "russian_airstrikes",
+         "attributed"),
+    ],
+)
+def test_own_names_struck_targets_describers_and_seats_round_42(shipped, sentences, fact, state):
+    assert shipped.states(sentences).get(fact, "absent") == state
+
+
+def test_an_actor_action_term_is_attributed_alone_and_must_be_an_actor():
+    """facts.yaml ``actor_action``: actor terms that say the act too are also action terms; one
+    that is not among the fact's actors is an error with its line, key and fix."""
+    ok = parse_facts_yaml(fact_yaml(actor="[Russia, Aerospace Forces]", actor_action="[Aerospace Forces]"), "t.yaml")
+    fact = ok.get("f1")
+    assert fact.actor_action == ("Aerospace Forces",) and fact.action == ("bomb", "Aerospace Forces")
+    m = FactMatcher(ok)
+    assert m.states(["The Aerospace Forces delivered a strike on a depot."]) == {"f1": "attributed"}
+    assert m.states(["Bombs hit a depot."]) == {"f1": "agentless"}
+    text = fact_yaml(actor_action="[Aerospace Forces]")
+    with pytest.raises(ConfigError) as info:
+        parse_facts_yaml(text, "t.yaml")
+    message = str(info.value)
+    line = text.splitlines().index("    actor_action: [Aerospace Forces]") + 1
+    assert f"t.yaml:{line}:" in message and "actor_action" in message
+    assert "is not one of the fact's actor terms" in message and "add it to actor" in message
