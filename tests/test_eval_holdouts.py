@@ -142,6 +142,7 @@ SETS = [
     HeldOut("facts_eval_holdout86.yaml", "bk", _written("fortieth"), _before(85)),
     HeldOut("facts_eval_holdout87.yaml", "bl", _written("forty-first", "during"), _before(87)),
     HeldOut("facts_eval_holdout88.yaml", "bm", _written("forty-first", "during"), _before(87)),
+    HeldOut("facts_eval_holdout89.yaml", "bn", _written("forty-second", "during"), _before(89)),
     HeldOut("facts_eval_holdout90.yaml", "bo", _written("forty-second", "during"), _before(89)),
 ]
 
