@@ -228,6 +228,10 @@ _PAST_WARS = (
 _DENIALS = ("deni", "deny", "reject", "dismiss", "refut", "опроверг", "نفى")
 #: ... and what it says, not what it comments on or rejects (those have rules of their own).
 _PLAIN_SPEECH = frozenset("said says reported reports stated states told announced announces".split())
+#: How sure the attribution head must be that an article names the doer for a held act in it
+#: to stay unresolved (``_deleted``) when facts.yaml's second_opinion sets no ``attribute``:
+#: the shipped ``attribute``.
+_DOER_NAMED = 0.95
 
 
 @dataclass(frozen=True)
@@ -857,7 +861,7 @@ class FactMatcher:
         if opinion.deleted is None or p <= opinion.deleted:
             return False
         whose = probs.get(fact_id + ATTRIBUTION)
-        if whose is not None and len(whose) and float(whose.max()) > (opinion.attribute or 0.95):
+        if whose is not None and len(whose) and float(whose.max()) > (opinion.attribute or _DOER_NAMED):
             return False
         ks = {j for j, fact in enumerate(self._facts) if fact.id == fact_id}  # with its variants
         if any(ks & info.actors.keys() for info in scan.infos[max(0, k - 1) : k + 1]):
