@@ -144,6 +144,8 @@ SETS = [
     HeldOut("facts_eval_holdout88.yaml", "bm", _written("forty-first", "during"), _before(87)),
     HeldOut("facts_eval_holdout89.yaml", "bn", _written("forty-second", "during"), _before(89)),
     HeldOut("facts_eval_holdout90.yaml", "bo", _written("forty-second", "during"), _before(89)),
+    HeldOut("facts_eval_holdout91.yaml", "bp", _written("forty-second"), _before(91)),
+    HeldOut("facts_eval_holdout92.yaml", "bq", _written("forty-second"), _before(91)),
 ]
 
 
