@@ -107,7 +107,7 @@ from typing import Literal
 
 from .compare import STATE_RANK, State  # one order of the states for matcher and comparison
 from .facts_config import Fact, FactCatalogue, load_facts, parse_facts_yaml
-from .roles import REACTIONS, SPEECH, actor_role, dateline, defends, ends_clause, nearest
+from .roles import REACTIONS, SPEECH, STRUCK, actor_role, dateline, defends, ends_clause, nearest
 from .terms import Pattern, TermError, Tokens, parse_term, term_key
 
 __all__ = [
@@ -157,9 +157,6 @@ _ROLE_NAMES = (
 #: fake"); otherwise the action it reports is someone else's ("Ukrainian officials said a
 #: missile hit the hospital").
 _SELF = frozenset("it its they their we our".split())
-# a claim of a strike, done: not "say they target only militants", "says it targeted a depot" (an
-# aim) or "said it had destroyed a facility" (what was destroyed, not that it was struck)
-_STRUCK = frozenset("hit struck attacked bombed shelled".split())
 _THE = frozenset("the these those both".split())  # "the warplanes were Russian": the ones told
 #: ... nor when it looks into others' reports ("it was aware of reports", "it is reviewing").
 _SELF_REVIEWS = frozenset("aware investigating reviewing examining checking verifying studying "
@@ -695,7 +692,7 @@ class FactMatcher:
                 if words[k : k + 1] and words[k] in ("it", "they"):
                     k += 1 + (words[k + 1 : k + 2] in (["had"], ["has"], ["have"]))
                     # an act done, not a policy: "say they target only militants"
-                    if k in starts and words[k] in _STRUCK:
+                    if k in starts and words[k] in STRUCK:
                         out.setdefault(f, text)
         for term, start, end in hits:
             if (start, end) not in vehicles or not _THE.intersection(words[max(0, start - 2) : start]):

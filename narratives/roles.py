@@ -28,9 +28,13 @@ _JOINED = 4
 _JOINERS = frozenset("and with alongside allied allies".split())
 #: An actor word right after these is the target of the action, not its perpetrator.
 _TARGET_BEFORE = frozenset("on against targeting targeted".split())
-#: ... and so it is right after an act done to it, with nothing between: "one of its aircraft
-#: had struck a Hamas gunman", "drones hit Russian positions".
-_STRUCK_BEFORE = frozenset("struck hit bombed shelled attacked raided stormed".split())
+#: Verbs of an attack done: what a source claims when it speaks of its own strike
+#: (``narratives.facts``; not "say they target only militants", "says it targeted a depot" (an
+#: aim) or "said it had destroyed a facility" (what was destroyed, not that it was struck)) ...
+STRUCK = frozenset("hit struck attacked bombed shelled".split())
+#: ... and, with raids, what makes an actor right after one, with nothing between, the one it
+#: was done to: "one of its aircraft had struck a Hamas gunman", "drones hit Russian positions".
+_STRUCK_BEFORE = STRUCK | frozenset("raided stormed".split())
 #: ... and so it is right after these when no action term follows it ("fuel to Russian
 #: forces", "in Ukraine"; but "killed in Russian strikes" names the perpetrator).
 _PLACE_BEFORE = frozenset(
@@ -307,9 +311,9 @@ def actor_role(tokens: Tokens, start: int, end: int, actions: set[int]) -> tuple
         after in _RANKS and _NOT_AGENT_AFTER.intersection(words[nxt + 1 : nxt + 3]) and before != "by"
     ) or (
         preceding not in _ACCUSED_AFTER
-        and (before in _TARGET_BEFORE or (before in _PLACE_BEFORE and nxt not in actions)
+        and (before in _TARGET_BEFORE
+             or (before in _PLACE_BEFORE and nxt not in actions and not (before == "in" and preceding in _SEATED))
              or (before in _STRUCK_BEFORE and not tokens.gaps[k].strip()))
-        and not (before == "in" and preceding in _SEATED)
     ):
         return "target", -1
     for v in range(nxt, min(nxt + _SOURCE_REACH, len(words))):
